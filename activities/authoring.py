@@ -1,0 +1,99 @@
+"""The Understanding and Generation activities, and the interface every author implements.
+
+An author (offline or an LLM provider) only thinks; the activities add what
+must hold whatever the author: heartbeats, the format-rule check that decides
+on `structure_fix`, and errors Temporal knows not to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from temporalio import activity
+
+from skill_format import description_issues, name_issues, suggest_description, suggest_name
+from workflows.models import (
+    GenerateInput,
+    SkillContent,
+    SuggestedFix,
+    Understanding,
+    UnderstandInput,
+)
+from workflows.names import ACTIVITY_GENERATE, ACTIVITY_UNDERSTAND
+
+HEARTBEAT_EVERY_SECONDS = 2.0
+
+
+class Author(Protocol):
+    """Writes a plan and a skill. Implementations: `OfflineAuthor`, LLM-backed authors."""
+
+    async def understand(self, request: UnderstandInput) -> Understanding: ...
+
+    async def generate(self, request: GenerateInput) -> SkillContent: ...
+
+
+@contextlib.asynccontextmanager
+async def heartbeating(detail: str) -> AsyncIterator[None]:
+    """Heartbeat while a slow call runs, so a dead worker or a cancel is noticed in seconds."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat(detail)
+            await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def rule_check(plan: Understanding) -> Understanding:
+    """Fill `rule_issues` and `suggested_fixes` from the format rules."""
+    issues: list[str] = []
+    fixes: list[SuggestedFix] = []
+    for issue in name_issues(plan.skill_name):
+        issues.append(f"skill_name: {issue}")
+    if issues:
+        fixes.append(SuggestedFix(
+            field="skill_name", issue=issues[0], current=plan.skill_name,
+            suggested=suggest_name(plan.skill_name or plan.domain or "skill"),
+            explanation="Names are ASCII kebab-case, at most 64 characters, "
+                        "without reserved or vague words.",
+        ))
+    desc_issues = [f"description: {i}" for i in description_issues(plan.description)]
+    if desc_issues:
+        issues += desc_issues
+        fixes.append(SuggestedFix(
+            field="description", issue=desc_issues[0], current=plan.description,
+            suggested=suggest_description(plan.skill_name, plan.description),
+            explanation="Descriptions say what the skill does and when to use it, "
+                        "in at most 1024 characters, without < or >.",
+        ))
+    plan.rule_issues = issues
+    plan.suggested_fixes = fixes
+    if not issues and plan.skill_name:
+        category = plan.taxonomy_path.split("/")[0] if plan.taxonomy_path else plan.category
+        plan.taxonomy_path = f"{category or 'general'}/{plan.skill_name}"
+    return plan
+
+
+class AuthoringActivities:
+    def __init__(self, author: Author) -> None:
+        self._author = author
+
+    @activity.defn(name=ACTIVITY_UNDERSTAND)
+    async def understand_task(self, request: UnderstandInput) -> Understanding:
+        async with heartbeating("understanding"):
+            plan = await self._author.understand(request)
+        return rule_check(plan)
+
+    @activity.defn(name=ACTIVITY_GENERATE)
+    async def generate_skill(self, request: GenerateInput) -> SkillContent:
+        async with heartbeating("generating"):
+            return await self._author.generate(request)

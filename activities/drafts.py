@@ -1,0 +1,71 @@
+"""Writing and removing drafts: atomic and idempotent, because activities can run twice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.skill_paths import (
+    UnsafePathError,
+    check_taxonomy_path,
+    draft_root,
+    inside,
+    scratch_dir,
+)
+from workflows.models import DeleteDraftInput, SaveDraftInput, SaveDraftResult, SkillContent
+from workflows.names import ACTIVITY_DELETE_DRAFT, ACTIVITY_SAVE_DRAFT
+
+
+def write_skill_folder(target: Path, content: SkillContent) -> None:
+    """Write the folder under a scratch name, then swap it in with renames."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = scratch_dir(target.parent)
+    scratch.mkdir()
+    try:
+        files = {"SKILL.md": content.skill_md, **content.files}
+        for rel, text in files.items():
+            path = inside(scratch, scratch / rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        if target.exists():
+            old = scratch_dir(target.parent)
+            target.rename(old)
+            scratch.rename(target)
+            shutil.rmtree(old)
+        else:
+            scratch.rename(target)
+    finally:
+        if scratch.exists():
+            shutil.rmtree(scratch)
+
+
+class DraftActivities:
+    def __init__(self, skills_root: Path) -> None:
+        self._root = skills_root
+
+    @activity.defn(name=ACTIVITY_SAVE_DRAFT)
+    def save_draft(self, request: SaveDraftInput) -> SaveDraftResult:
+        try:
+            segments = check_taxonomy_path(request.taxonomy_path)
+            root = draft_root(self._root, request.job_id)
+            target = inside(self._root, root.joinpath(*segments))
+        except UnsafePathError as err:
+            raise ApplicationError(str(err), type="UnsafePath", non_retryable=True) from err
+        # A retry after a rename of the taxonomy path must not leave two drafts.
+        if root.exists():
+            for child in root.iterdir():
+                if child.name != segments[0]:
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+        write_skill_folder(target, request.content)
+        return SaveDraftResult(draft_path=str(target))
+
+    @activity.defn(name=ACTIVITY_DELETE_DRAFT)
+    def delete_draft(self, request: DeleteDraftInput) -> None:
+        try:
+            root = draft_root(self._root, request.job_id)
+        except UnsafePathError as err:
+            raise ApplicationError(str(err), type="UnsafePath", non_retryable=True) from err
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,22 @@
+"""FastAPI dependencies: settings and the Temporal gateway, created once per app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.job_gateway import JobGateway
+from common.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_gateway(request: Request) -> JobGateway:
+    return request.app.state.gateway
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+GatewayDep = Annotated[JobGateway, Depends(get_gateway)]

@@ -1,0 +1,54 @@
+"""Reading the pending prompt and delivering a human's answer to the workflow."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from api.deps import GatewayDep, SettingsDep
+from api.schemas import AnswerRequest, AnswerResponse, HitlConfig, PromptResponse
+from workflows.hitl import PHASE_OF, REVISABLE_TYPES, waiting_status
+from workflows.models import ACTION_ALIASES, HitlAction, HitlResponse, HitlType
+
+router = APIRouter(prefix="/hitl")
+
+
+@router.get("/config", response_model=HitlConfig)
+async def hitl_config(settings: SettingsDep) -> HitlConfig:
+    checkpoints = {
+        t.value: {
+            "phase": PHASE_OF[t].value,
+            "status_while_waiting": waiting_status(t).value,
+            "actions": [a.value for a in HitlAction]
+            if t in REVISABLE_TYPES else [HitlAction.PROCEED.value, HitlAction.CANCEL.value],
+            "revisable": t in REVISABLE_TYPES,
+        }
+        for t in HitlType
+    }
+    return HitlConfig(
+        actions=[a.value for a in HitlAction],
+        aliases={k: v.value for k, v in ACTION_ALIASES.items()},
+        checkpoints=checkpoints,
+        max_revisions=settings.max_revisions,
+        hitl_timeout_seconds=settings.hitl_timeout_seconds,
+        on_hitl_timeout=settings.on_hitl_timeout,
+    )
+
+
+@router.get("/{job_id}/prompt", response_model=PromptResponse)
+async def get_prompt(job_id: str, gateway: GatewayDep) -> PromptResponse:
+    view = await gateway.view(job_id)
+    return PromptResponse(job_id=view.job_id, status=view.status, prompt=view.prompt)
+
+
+@router.post("/{job_id}/response", response_model=AnswerResponse)
+async def post_response(job_id: str, body: AnswerRequest, gateway: GatewayDep) -> AnswerResponse:
+    # Without a caller-chosen id, this request still retries safely inside Temporal.
+    response = HitlResponse(**body.model_dump())
+    response.response_id = body.response_id or uuid.uuid4().hex
+    ack = await gateway.answer(job_id, response)
+    return AnswerResponse(
+        job_id=job_id, prompt_id=ack.prompt_id, response_id=response.response_id,
+        action=ack.action, status=ack.status, duplicate=ack.duplicate, prompt=ack.prompt,
+    )

@@ -1,0 +1,70 @@
+"""Creating, reading, listing and cancelling skill jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from api.deps import GatewayDep, SettingsDep
+from api.schemas import (
+    USER_ID_PATTERN,
+    CancelResponse,
+    CreateJobRequest,
+    CreateJobResponse,
+    JobDetail,
+    JobList,
+)
+from workflows.models import JobInput, JobStatus, Phase
+
+router = APIRouter()
+
+
+@router.post("/skills/create", status_code=status.HTTP_202_ACCEPTED,
+             response_model=CreateJobResponse)
+async def create_job(
+    body: CreateJobRequest, gateway: GatewayDep, settings: SettingsDep, request: Request
+) -> CreateJobResponse:
+    job = JobInput(
+        job_id=str(uuid.uuid4()),
+        task_description=body.task_description,
+        user_id=body.user_id,
+        enable_hitl_confirm=body.enable_hitl_confirm,
+        enable_hitl_preview=body.enable_hitl_preview,
+        enable_hitl_review=body.enable_hitl_review,
+        hitl_timeout_seconds=body.hitl_timeout_seconds or settings.hitl_timeout_seconds,
+        on_hitl_timeout=body.on_hitl_timeout or settings.on_hitl_timeout,
+        max_revisions=settings.max_revisions,
+        pass_threshold=settings.pass_threshold,
+    )
+    await gateway.start(job)
+    return CreateJobResponse(job_id=job.job_id, status=JobStatus.PENDING)
+
+
+@router.get("/jobs", response_model=JobList)
+async def list_jobs(
+    gateway: GatewayDep,
+    status: JobStatus | None = None,
+    user_id: Annotated[str | None, Query(pattern=USER_ID_PATTERN)] = None,
+    phase: Phase | None = None,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> JobList:
+    jobs, next_token = await gateway.list(
+        status=status, user_id=user_id, phase=phase, page_size=page_size, page_token=page_token
+    )
+    return JobList(jobs=jobs, next_page_token=next_token)
+
+
+@router.get("/jobs/{job_id}", response_model=JobDetail)
+async def get_job(job_id: str, gateway: GatewayDep) -> JobDetail:
+    view = await gateway.view(job_id)
+    return JobDetail.model_validate(view.model_dump())
+
+
+@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED,
+             response_model=CancelResponse)
+async def cancel_job(job_id: str, gateway: GatewayDep) -> CancelResponse:
+    await gateway.cancel(job_id)
+    return CancelResponse(job_id=job_id, status="cancelling")

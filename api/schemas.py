@@ -1,0 +1,98 @@
+"""HTTP request and response bodies (the job and prompt models come from `workflows.models`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.hitl import MAX_FEEDBACK_CHARS
+from workflows.models import HitlAction, HitlPrompt, JobStatus, JobView, Phase, TimeoutAction
+
+USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
+
+
+class CreateJobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_description: str = Field(min_length=10, max_length=4000)
+    user_id: str = Field(default="default", pattern=USER_ID_PATTERN)
+    enable_hitl_confirm: bool = False
+    enable_hitl_preview: bool = False
+    enable_hitl_review: bool = False
+    hitl_timeout_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
+    on_hitl_timeout: TimeoutAction | None = None
+
+
+class CreateJobResponse(BaseModel):
+    job_id: str
+    status: JobStatus
+
+
+class JobSummary(BaseModel):
+    job_id: str
+    status: JobStatus | None
+    current_phase: Phase | None
+    user_id: str | None
+    hitl_type: str | None
+    task_description: str | None
+    progress_percent: int | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class JobList(BaseModel):
+    jobs: list[JobSummary]
+    next_page_token: str | None
+
+
+class JobDetail(JobView):
+    """The job as stored; `stale` is never true today but reserved for degraded reads."""
+
+
+class CancelResponse(BaseModel):
+    job_id: str
+    status: str
+
+
+class PromptResponse(BaseModel):
+    job_id: str
+    status: JobStatus
+    prompt: HitlPrompt | None
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_id: int = Field(ge=1, description="The prompt being answered (from GET .../prompt).")
+    action: str = Field(default="proceed", max_length=32)
+    response_id: str | None = Field(default=None, min_length=1, max_length=128)
+    feedback: str | None = Field(default=None, max_length=MAX_FEEDBACK_CHARS)
+    answers: dict[str, Any] | None = Field(default=None, max_length=20)
+    skill_name: str | None = Field(default=None, max_length=64)
+    description: str | None = Field(default=None, max_length=1024)
+    accept_suggestions: bool | None = None
+
+
+class AnswerResponse(BaseModel):
+    job_id: str
+    prompt_id: int
+    response_id: str
+    action: HitlAction
+    status: JobStatus
+    duplicate: bool
+    prompt: HitlPrompt | None
+
+
+class HitlConfig(BaseModel):
+    actions: list[str]
+    aliases: dict[str, str]
+    checkpoints: dict[str, dict[str, Any]]
+    max_revisions: int
+    hitl_timeout_seconds: float
+    on_hitl_timeout: TimeoutAction
+
+
+class Health(BaseModel):
+    status: str
+    temporal: str

@@ -1,0 +1,203 @@
+"""The quality score: five named parts in 0..1 and their weighted mean.
+
+Rule checks say whether a skill is *allowed*; the score says whether it is *good*: will it
+be picked for the right requests, is it easy to follow, does it show examples, is it short
+enough to load cheaply, and do its links lead somewhere. Weights (sum 1.0):
+
+- ``trigger_clarity`` 0.35: the description says what (0.25) and when (0.25), carries
+  keywords (0.20) and its trigger cases behave (0.30; left out and re-weighted when there
+  are none).
+- ``structure`` 0.20: When to Use (0.4), Instructions, Examples and Edge Cases (0.2 each).
+- ``examples`` 0.15: 1.0 for an Examples section showing input and output, 0.6 for a
+  partial one, 0.4 for a section without either, 0.3 for stray examples, 0 for none.
+- ``conciseness`` 0.15: 1.0 from 120 words up to the 500-line/5,000-token budget; thin
+  bodies get 0.5 (<60 words) or 0.8; over budget drops from 0.6 toward 0.
+- ``link_integrity`` 0.15: share of local links that stay inside, are at most one level deep
+  and resolve (1.0 without links), halved in proportion to unlinked references/ files.
+
+Any failed error check caps the score at `ERROR_SCORE_CAP`, so an invalid skill can never
+look good, whatever the pass threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from workflows.models import TriggerCase, ValidationCheck
+
+from . import markdown
+from .document import ParsedSkill
+from .rules import BODY_MAX_LINES, BODY_MAX_TOKENS, SECTION_PATTERNS, SECTION_TITLES, WHEN_PATTERNS
+from .triggers import keywords
+
+WEIGHTS: dict[str, float] = {
+    "trigger_clarity": 0.35,
+    "structure": 0.20,
+    "examples": 0.15,
+    "conciseness": 0.15,
+    "link_integrity": 0.15,
+}
+ERROR_SCORE_CAP = 0.5
+STRENGTH_AT = 0.85  # parts at or above are strengths, parts below are weaknesses
+
+_SECTION_WEIGHTS = {
+    "section_when_to_use": 0.4,
+    "section_instructions": 0.2,
+    "section_examples": 0.2,
+    "section_edge_cases": 0.2,
+}
+_INPUT_WORDS = re.compile(
+    r"\b(input|request|user|prompt|before|given|query|asks?)\b", re.IGNORECASE
+)
+_OUTPUT_WORDS = re.compile(
+    r"\b(output|result|response|after|returns?|expected|produces?|answer|replies)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Score:
+    """The combined score, its parts, and one sentence per strong or weak part."""
+
+    score: float
+    parts: dict[str, float]
+    strengths: list[str] = field(default_factory=list)
+    weaknesses: list[str] = field(default_factory=list)
+
+
+def score_skill(
+    skill: ParsedSkill, checks: Sequence[ValidationCheck], cases: Sequence[TriggerCase]
+) -> Score:
+    """Score a parsed skill from its checks and trigger cases."""
+    if skill.stage == "missing":
+        parts = dict.fromkeys(WEIGHTS, 0.0)
+        return Score(0.0, parts, weaknesses=[f"{name}: there is no SKILL.md" for name in parts])
+    failed = {c.check for c in checks if not c.passed}
+    scored = [
+        _trigger_clarity(skill.string_field("description"), cases),
+        _structure(failed),
+        _examples(skill.body),
+        _conciseness(skill.body),
+        _link_integrity(skill),
+    ]
+    parts = {name: round(value, 4) for name, (value, _, _) in zip(WEIGHTS, scored, strict=True)}
+    total = sum(WEIGHTS[name] * value for name, value in parts.items())
+    if any(not c.passed and c.severity == "error" for c in checks):
+        total = min(total, ERROR_SCORE_CAP)
+    result = Score(round(total, 4), parts)
+    for name, (value, good, bad) in zip(WEIGHTS, scored, strict=True):
+        if value >= STRENGTH_AT:
+            result.strengths.append(f"{name}: {good}")
+        else:
+            result.weaknesses.append(f"{name}: {bad}")
+    return result
+
+
+def _trigger_clarity(
+    description: str | None, cases: Sequence[TriggerCase]
+) -> tuple[float, str, str]:
+    if not description or not description.strip():
+        return 0.0, "", "there is no usable description to trigger on"
+    sentences = re.split(r"(?<=[.!?])\s+", description.strip())
+    when_sentences = [s for s in sentences if any(p.search(s) for p in WHEN_PATTERNS)]
+    what_text = " ".join(s for s in sentences if s not in when_sentences)
+    components = {
+        "what": (min(len(keywords(what_text)) / 6, 1.0), 0.25),
+        "when": (1.0 if when_sentences else 0.0, 0.25),
+        "keywords": (min(len(keywords(description)) / 10, 1.0), 0.20),
+    }
+    wrong = [c for c in cases if not c.ok]
+    if cases:
+        components["triggers"] = (1 - len(wrong) / len(cases), 0.30)
+    value = sum(v * w for v, w in components.values()) / sum(w for _, w in components.values())
+    missing = []
+    if components["what"][0] < 1:
+        missing.append("say more about what the skill does")
+    if not when_sentences:
+        missing.append("say when to use it")
+    if components["keywords"][0] < 1:
+        missing.append("use more of the words users say")
+    if wrong:
+        missing.append(
+            f"{len(wrong)} of {len(cases)} trigger cases behave wrongly "
+            f"(e.g. '{wrong[0].request}' should "
+            f"{'' if wrong[0].should_trigger else 'not '}trigger)"
+        )
+    cases_note = f"; {len(cases) - len(wrong)}/{len(cases)} trigger cases behave" if cases else ""
+    good = f"the description says what the skill does and when to use it{cases_note}"
+    return value, good, "the description should " + "; ".join(missing or ["be clearer"])
+
+
+def _structure(failed: set[str]) -> tuple[float, str, str]:
+    missing = [SECTION_TITLES[name] for name in _SECTION_WEIGHTS if name in failed]
+    value = sum(w for name, w in _SECTION_WEIGHTS.items() if name not in failed)
+    return (
+        value,
+        "has When to Use, Instructions, Examples and Edge Cases sections",
+        "missing section(s): " + ", ".join(missing),
+    )
+
+
+def _examples(body: str) -> tuple[float, str, str]:
+    section = markdown.section_text(body, SECTION_PATTERNS["section_examples"])
+    if section.strip():
+        has_input = bool(_INPUT_WORDS.search(section))
+        has_output = bool(_OUTPUT_WORDS.search(section))
+        fences = sum(1 for line in section.splitlines() if re.match(r"\s{0,3}(```|~~~)", line))
+        if (has_input and has_output) or fences >= 4:
+            value = 1.0
+        elif has_input or has_output or fences:
+            value = 0.6
+        else:
+            value = 0.4
+    elif re.search(r"\bexample\b|```", body, re.IGNORECASE):
+        value = 0.3
+    else:
+        value = 0.0
+    return (
+        value,
+        "shows example input and output",
+        "add an Examples section showing a realistic input and the expected output",
+    )
+
+
+def _conciseness(body: str) -> tuple[float, str, str]:
+    lines = markdown.line_count(body)
+    tokens = markdown.estimate_tokens(body)
+    words = markdown.word_count(body)
+    if lines >= BODY_MAX_LINES or tokens > BODY_MAX_TOKENS:
+        overflow = max(lines / BODY_MAX_LINES - 1, tokens / BODY_MAX_TOKENS - 1, 0)
+        value = max(0.0, 0.6 - overflow)
+        bad = f"the body is {lines} lines / ~{tokens} tokens; move detail to references/"
+    elif words < 60:
+        value, bad = 0.5, f"the body has only {words} words; say what the agent needs to know"
+    elif words < 120:
+        value, bad = 0.8, f"the body has only {words} words"
+    else:
+        value, bad = 1.0, ""
+    return value, f"the body is {lines} lines, ~{tokens} tokens", bad
+
+
+def _link_integrity(skill: ParsedSkill) -> tuple[float, str, str]:
+    local = [link for link in markdown.links(skill.body) if link.is_local and link.path]
+    existing = set(skill.folder.files) | set(skill.folder.dirs)
+    bad = [
+        link
+        for link in local
+        if link.escapes_folder or link.depth > 1 or link.normalized not in existing
+    ]
+    value = 1 - len(bad) / len(local) if local else 1.0
+    references = [p for p in skill.folder.files if p.startswith("references/")]
+    linked = {link.normalized for link in local}
+    unlinked = [p for p in references if p not in linked]
+    if references:
+        value *= 1 - 0.5 * len(unlinked) / len(references)
+    problems = []
+    if bad:
+        problems.append(f"{len(bad)} of {len(local)} local links are broken or too deep")
+    if unlinked:
+        problems.append(f"{len(unlinked)} reference file(s) are never linked")
+    good = f"all {len(local)} local links resolve" if local else "no local links to break"
+    return value, good, "; ".join(problems) or "links need attention"

@@ -1,0 +1,165 @@
+"""Whole journeys through every checkpoint, over real HTTP, against a real Temporal server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.support import API, LocalStack, answer, create_job, get_job, wait_prompt, wait_status
+
+VAGUE_TASK = "Help me with stuff please"
+
+
+def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalStack) -> None:
+    job_id = create_job(http, VAGUE_TASK, user_id="journey", enable_hitl_confirm=True,
+                        enable_hitl_preview=True, enable_hitl_review=True)
+
+    # clarify: the task is too vague to plan from
+    prompt = wait_prompt(http, job_id, "clarify")
+    job = get_job(http, job_id)
+    assert job["status"] == "pending_user_input"
+    assert job["current_phase"] == "understanding"
+    assert job["hitl_type"] == "clarify"
+    assert prompt["prompt_id"] == 1
+    assert prompt["actions"] == ["proceed", "cancel"]
+    question_ids = {q["id"] for q in prompt["data"]["questions"]}
+    assert question_ids == {"subject", "output", "examples"}
+    assert set(prompt["answer_schema"]["properties"]["answers"]["required"]) == question_ids
+    assert prompt["deadline"] > prompt["created_at"]
+    r = answer(http, job_id, 1, action="proceed", answers={
+        "subject": "reviewing python pull requests", "output": "checklist", "examples": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "running"
+
+    # confirm: revise once with feedback, then proceed
+    prompt = wait_prompt(http, job_id, "confirm")
+    assert prompt["prompt_id"] == 2
+    job = get_job(http, job_id)
+    assert job["status"] == "pending_hitl"
+    assert job["clarifications"]["output"] == "checklist"
+    summary = prompt["data"]["summary"]
+    assert "python" in summary["skill_name"]
+    assert summary["taxonomy_path"].endswith("/" + summary["skill_name"])
+    assert prompt["actions"] == ["proceed", "revise", "cancel"]
+    r = answer(http, job_id, 2, action="revise", feedback="Focus on security issues too.")
+    assert r.status_code == 200, r.text
+    prompt = wait_prompt(http, job_id, "confirm")
+    assert prompt["prompt_id"] == 3
+    assert prompt["revisions_used"] == 1
+    assert get_job(http, job_id)["revisions"] == {"confirm": 1}
+    assert answer(http, job_id, 3, action="proceed").status_code == 200
+
+    # preview: refine once ("refine" is the same as "revise"), then proceed
+    prompt = wait_prompt(http, job_id, "preview")
+    job = get_job(http, job_id)
+    assert job["current_phase"] == "generation" and job["status"] == "pending_hitl"
+    assert prompt["data"]["content"].startswith("---\n")
+    assert "Focus on security issues too." in prompt["data"]["content"]
+    r = answer(http, job_id, prompt["prompt_id"], action="refine",
+               feedback="Add an example about SQL injection.")
+    assert r.status_code == 200, r.text
+    assert r.json()["action"] == "revise"
+    prompt = wait_prompt(http, job_id, "preview")
+    assert prompt["data"]["version"] == 2
+    assert "Add an example about SQL injection." in prompt["data"]["content"]
+    assert prompt["data"]["previous_content"] is not None
+    assert answer(http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+
+    # validate (opted in): the report is shown; proceed
+    prompt = wait_prompt(http, job_id, "validate")
+    job = get_job(http, job_id)
+    assert job["current_phase"] == "validation" and job["status"] == "pending_hitl"
+    report = prompt["data"]["report"]
+    assert report["passed"] is True, report
+    assert answer(http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+
+    job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
+    assert job["status"] == "completed", job.get("error")
+    assert job["current_phase"] == "done"
+    assert job["progress_percent"] == 100
+    assert job["validation_passed"] is True
+    assert job["validation_status"] == "passed"
+    assert job["prompt"] is None and job["hitl_type"] is None
+    assert job["versions_count"] == 2
+    draft = Path(job["draft_path"])
+    expected = stack.skills_root / "_drafts" / job_id / job["intended_taxonomy_path"]
+    assert draft == expected.resolve()
+    skill_md = (draft / "SKILL.md").read_text()
+    assert f"name: \"{job['skill_name']}\"" in skill_md
+    assert "Add an example about SQL injection." in skill_md
+    assert job["result"]["draft_path"] == job["draft_path"]
+    assert job["events_count"] > 10
+
+
+def test_structure_fix_when_the_requested_name_breaks_the_rules(http: httpx.Client) -> None:
+    job_id = create_job(http, "Create a skill named Claude-Helper that formats SQL queries "
+                              "for readability in code reviews", user_id="structure")
+    prompt = wait_prompt(http, job_id, "structure_fix")
+    assert get_job(http, job_id)["status"] == "pending_user_input"
+    fixes = prompt["data"]["suggested_fixes"]
+    assert fixes and fixes[0]["field"] == "skill_name"
+    assert fixes[0]["current"] == "Claude-Helper"
+    suggested = fixes[0]["suggested"]
+    assert "claude" not in suggested and suggested == suggested.lower()
+
+    # a name that still breaks the pattern does not fit the prompt's schema
+    r = answer(http, job_id, prompt["prompt_id"], action="proceed", skill_name="Bad Name")
+    assert r.status_code == 422, r.text
+    assert "skill_name" in r.json()["error"]
+
+    r = answer(http, job_id, prompt["prompt_id"], action="proceed", accept_suggestions=True)
+    assert r.status_code == 200, r.text
+    job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
+    assert job["status"] == "completed", job.get("error")
+    assert job["skill_name"] == suggested
+    assert (Path(job["draft_path"]) / "SKILL.md").exists()
+
+
+def test_default_job_needs_no_human(http: httpx.Client) -> None:
+    job_id = create_job(http, user_id="nohuman")
+    job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
+    assert job["status"] == "completed", job.get("error")
+    assert job["validation_passed"] is True
+    kinds = [e for e in ("phase_started",) if e]
+    assert kinds
+
+
+def test_job_reads_and_lists_with_filters(http: httpx.Client) -> None:
+    parked = [create_job(http, VAGUE_TASK, user_id="lister-a") for _ in range(2)]
+    done = create_job(http, user_id="lister-a")
+    other = create_job(http, user_id="lister-b")
+    for job_id in parked:
+        wait_prompt(http, job_id, "clarify")
+    wait_status(http, done, ["completed"])
+    wait_status(http, other, ["completed"])
+
+    def listed(**params: str) -> set[str]:
+        r = http.get(f"{API}/jobs", params=params)
+        assert r.status_code == 200, r.text
+        return {j["job_id"] for j in r.json()["jobs"]}
+
+    # visibility is eventually consistent: poll briefly until it has caught up
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and listed(user_id="lister-a") != {*parked, done}:
+        time.sleep(0.2)
+    assert listed(user_id="lister-a") == {*parked, done}
+    assert listed(user_id="lister-a", status="pending_user_input") == set(parked)
+    assert listed(user_id="lister-a", status="completed") == {done}
+    assert listed(user_id="lister-b") == {other}
+    assert listed(user_id="lister-a", phase="understanding") == set(parked)
+
+    r = http.get(f"{API}/jobs", params={"user_id": "lister-a", "page_size": 2})
+    page = r.json()
+    assert len(page["jobs"]) == 2 and page["next_page_token"]
+    r = http.get(f"{API}/jobs", params={"user_id": "lister-a", "page_size": 2,
+                                        "page_token": page["next_page_token"]})
+    rest = {j["job_id"] for j in r.json()["jobs"]}
+    assert rest | {j["job_id"] for j in page["jobs"]} == {*parked, done}
+    # newest first
+    times = [j["created_at"] for j in page["jobs"]]
+    assert times == sorted(times, reverse=True)
+    for job_id in parked:
+        http.post(f"{API}/jobs/{job_id}/cancel")

@@ -1,0 +1,116 @@
+"""Crashes and restarts of every process: the job carries on where it was."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support import (
+    API,
+    LocalStack,
+    answer,
+    create_job,
+    get_job,
+    wait_job,
+    wait_prompt,
+    wait_status,
+)
+
+TASK = "Convert CSV exports from the billing system into monthly revenue charts"
+
+
+def test_worker_killed_while_waiting_and_while_working(own_stack: LocalStack) -> None:
+    own_stack.start_server()
+    worker = own_stack.start_worker(SKILL_FLEET_OFFLINE_DELAY_SECONDS="2")
+    url = own_stack.start_api()
+    with httpx.Client(base_url=url, timeout=30) as http:
+        waiting = create_job(http, TASK, enable_hitl_confirm=True)
+        prompt = wait_prompt(http, waiting, "confirm")
+
+        # killed while a job waits at a checkpoint: the prompt is still readable ...
+        worker.kill()
+        assert get_job(http, waiting)["prompt"]["prompt_id"] == prompt["prompt_id"]
+        # ... and an answer with no worker fails fast and says it can be retried
+        started = time.monotonic()
+        r = answer(http, waiting, prompt["prompt_id"], action="proceed", response_id="after-kill")
+        assert r.status_code == 503, r.text
+        assert time.monotonic() - started < 10
+        assert r.json()["details"]["response_id"] == "after-kill"
+
+        # A new worker takes over once the dead one's sticky queue times out (~5 s);
+        # clients retry with the same response_id, which is applied once.
+        worker = own_stack.start_worker(SKILL_FLEET_OFFLINE_DELAY_SECONDS="2")
+        r = _answer_until_taken(http, waiting, prompt["prompt_id"], "after-kill")
+        assert r.status_code == 200, r.text
+
+        # killed while an activity runs: the activity is retried on the new worker
+        working = create_job(http, TASK)
+        wait_job(http, working, lambda j: j["status"] == "running"
+                 and j["current_phase"] == "understanding")
+        worker.kill()
+        own_stack.start_worker()
+        for job_id in (waiting, working):
+            job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)
+            assert job["status"] == "completed", job.get("error")
+            assert (Path(job["draft_path"]) / "SKILL.md").exists()
+
+
+def test_api_restart_between_reading_and_answering(own_stack: LocalStack) -> None:
+    own_stack.start_server()
+    own_stack.start_worker()
+    url = own_stack.start_api()
+    with httpx.Client(base_url=url, timeout=30) as http:
+        job_id = create_job(http, TASK, enable_hitl_preview=True)
+        prompt = wait_prompt(http, job_id, "preview")
+    own_stack.apis[0].kill()
+    url = own_stack.start_api(port=own_stack.api_ports[0])
+    with httpx.Client(base_url=url, timeout=30) as http:
+        assert answer(http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+        assert wait_status(http, job_id, ["completed"])["validation_passed"] is True
+
+
+def test_temporal_server_restart_on_the_same_db(own_stack: LocalStack) -> None:
+    own_stack.start_server()
+    own_stack.start_worker()
+    url = own_stack.start_api()
+    with httpx.Client(base_url=url, timeout=30) as http:
+        job_id = create_job(http, TASK, enable_hitl_confirm=True)
+        prompt = wait_prompt(http, job_id, "confirm")
+
+        own_stack.stop_server(kill=True)
+        started = time.monotonic()
+        assert http.get("/health").status_code == 503
+        r = answer(http, job_id, prompt["prompt_id"], action="proceed")
+        assert r.status_code == 503, r.text
+        assert time.monotonic() - started < 15
+
+        own_stack.start_server()  # same SQLite file; the worker and API reconnect by themselves
+        assert http.get("/health").status_code == 200
+        assert get_job(http, job_id)["prompt"]["prompt_id"] == prompt["prompt_id"]
+        r = _answer_until_taken(http, job_id, prompt["prompt_id"], "srv")
+        assert r.status_code == 200, r.text
+        job = wait_status(http, job_id, ["completed", "failed"], timeout=60)
+        assert job["status"] == "completed", job.get("error")
+        wait_listed(http, job_id, status="completed")
+
+
+def wait_listed(http: httpx.Client, job_id: str, **params: str) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        listed = http.get(f"{API}/jobs", params=params).json()["jobs"]
+        if job_id in {j["job_id"] for j in listed}:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{job_id} not listed with {params}")
+
+
+def _answer_until_taken(http: httpx.Client, job_id: str, prompt_id: int,
+                        response_id: str) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while True:
+        r = answer(http, job_id, prompt_id, action="proceed", response_id=response_id)
+        if r.status_code != 503 or time.monotonic() > deadline:
+            return r
+        time.sleep(0.5)

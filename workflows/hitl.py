@@ -1,0 +1,187 @@
+"""Human checkpoints: which answers each prompt accepts, and why an answer is refused.
+
+Pure and deterministic, so the workflow's update validator, its signal handler
+and the API's own documentation all use the same rules. The JSON Schema shown
+with a prompt is the schema the answer is checked against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from workflows.models import HitlAction, HitlPrompt, HitlResponse, HitlType, JobStatus, Phase
+
+SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_FEEDBACK_CHARS = 4000
+MAX_ANSWER_CHARS = 2000
+
+PHASE_OF: dict[HitlType, Phase] = {
+    HitlType.CLARIFY: Phase.UNDERSTANDING,
+    HitlType.STRUCTURE_FIX: Phase.UNDERSTANDING,
+    HitlType.CONFIRM: Phase.UNDERSTANDING,
+    HitlType.PREVIEW: Phase.GENERATION,
+    HitlType.VALIDATE: Phase.VALIDATION,
+}
+
+# clarify and structure_fix ask the user for input; the others ask for a decision.
+USER_INPUT_TYPES = frozenset({HitlType.CLARIFY, HitlType.STRUCTURE_FIX})
+REVISABLE_TYPES = frozenset({HitlType.CONFIRM, HitlType.PREVIEW, HitlType.VALIDATE})
+
+
+def waiting_status(hitl_type: HitlType, *, validation_failed: bool = False) -> JobStatus:
+    if hitl_type in USER_INPUT_TYPES:
+        return JobStatus.PENDING_USER_INPUT
+    if hitl_type is HitlType.VALIDATE and validation_failed:
+        return JobStatus.PENDING_REVIEW
+    return JobStatus.PENDING_HITL
+
+
+def allowed_actions(hitl_type: HitlType, *, revisions_left: int) -> list[HitlAction]:
+    if hitl_type in REVISABLE_TYPES and revisions_left > 0:
+        return [HitlAction.PROCEED, HitlAction.REVISE, HitlAction.CANCEL]
+    return [HitlAction.PROCEED, HitlAction.CANCEL]
+
+
+def _question_schema(question: dict[str, Any]) -> dict[str, Any]:
+    option_ids = [o["id"] for o in question.get("options", [])]
+    qtype = question.get("question_type", "single")
+    text = {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_CHARS}
+    if qtype == "boolean":
+        return {"type": "boolean"}
+    if qtype == "text" or not option_ids:
+        return text
+    choice: dict[str, Any] = {"enum": option_ids}
+    if question.get("allows_other"):
+        choice = {"anyOf": [choice, text]}
+    if qtype == "multi":
+        return {"type": "array", "items": choice, "minItems": 1, "uniqueItems": True}
+    return choice
+
+
+def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlAction]) -> dict:
+    """The JSON Schema of an answer body (without prompt_id/response_id)."""
+    action_values = [a.value for a in actions]
+    if HitlAction.REVISE in actions:
+        action_values.append("refine")
+    props: dict[str, Any] = {
+        "action": {"enum": action_values},
+        "feedback": {"type": ["string", "null"], "maxLength": MAX_FEEDBACK_CHARS},
+    }
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": props,
+        "required": ["action"],
+        "additionalProperties": True,
+        "allOf": [],
+    }
+    if HitlAction.REVISE in actions:
+        schema["allOf"].append(
+            {
+                "if": {"properties": {"action": {"enum": ["revise", "refine"]}}},
+                "then": {
+                    "required": ["feedback"],
+                    "properties": {"feedback": {"type": "string", "minLength": 1}},
+                },
+            }
+        )
+    if hitl_type is HitlType.CLARIFY:
+        questions = data.get("questions", [])
+        props["answers"] = {
+            "type": "object",
+            "properties": {q["id"]: _question_schema(q) for q in questions},
+            "required": [q["id"] for q in questions],
+            "additionalProperties": False,
+        }
+        schema["allOf"].append(
+            {"if": {"properties": {"action": {"const": "proceed"}}},
+             "then": {"required": ["answers"]}}
+        )
+    elif hitl_type is HitlType.STRUCTURE_FIX:
+        props["skill_name"] = {"type": "string", "pattern": SKILL_NAME_PATTERN, "maxLength": 64}
+        props["description"] = {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "pattern": r"^[^<>]*$",
+        }
+        props["accept_suggestions"] = {"type": "boolean"}
+        schema["allOf"].append(
+            {
+                "if": {"properties": {"action": {"const": "proceed"}}},
+                "then": {
+                    "anyOf": [
+                        {"required": ["accept_suggestions"],
+                         "properties": {"accept_suggestions": {"const": True}}},
+                        {"required": ["skill_name"]},
+                        {"required": ["description"]},
+                    ]
+                },
+            }
+        )
+    if not schema["allOf"]:
+        del schema["allOf"]
+    return schema
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an answer is not applied. `kind` maps to an HTTP status in the API."""
+
+    kind: str  # "nothing_pending" | "stale_prompt" | "invalid_answer" | "revision_limit"
+    message: str
+
+
+def check_response(
+    prompt: HitlPrompt | None, response: HitlResponse, *, answer_pending: bool
+) -> Refusal | None:
+    """Return why `response` cannot answer `prompt`, or None when it can."""
+    if prompt is None:
+        return Refusal("nothing_pending", "The job is not waiting for an answer.")
+    if response.prompt_id != prompt.prompt_id or answer_pending:
+        return Refusal(
+            "stale_prompt",
+            f"Prompt {response.prompt_id} is not the pending prompt "
+            f"(pending: {prompt.prompt_id}"
+            + (", already answered" if answer_pending else "")
+            + ").",
+        )
+    action = response.normalized_action()
+    if action is None:
+        return Refusal(
+            "invalid_answer",
+            f"Unknown action {response.action!r}; use one of "
+            f"{', '.join(a.value for a in prompt.actions)}.",
+        )
+    over_cap = prompt.type in REVISABLE_TYPES and prompt.revisions_left <= 0
+    if action is HitlAction.REVISE and over_cap:
+        return Refusal(
+            "revision_limit",
+            f"Revision limit reached at {prompt.type.value} ({prompt.revisions_used} used); "
+            "only proceed or cancel are accepted.",
+        )
+    if action not in prompt.actions:
+        return Refusal(
+            "invalid_answer",
+            f"Action {action.value!r} is not allowed at {prompt.type.value}; use one of "
+            f"{', '.join(a.value for a in prompt.actions)}.",
+        )
+    body = response.model_dump(exclude_none=True, exclude={"prompt_id", "response_id"})
+    body["action"] = response.action.strip().lower()
+    errors = sorted(
+        jsonschema.Draft202012Validator(prompt.answer_schema).iter_errors(body),
+        key=lambda e: list(e.absolute_path),
+    )
+    if errors:
+        messages = [_describe(e) for e in errors[:5]]
+        return Refusal("invalid_answer", "Answer does not fit the prompt: " + "; ".join(messages))
+    return None
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "answer"
+    if error.validator == "required" and error.schema_path and "then" in error.schema_path:
+        return f"{where}: {error.message} for this action"
+    return f"{where}: {error.message}"

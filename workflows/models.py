@@ -1,0 +1,388 @@
+"""Models shared by the SkillJob workflow, its activities, the API and the CLI.
+
+Everything that crosses a Temporal boundary is a pydantic model, so the
+`pydantic_data_converter` serialises it the same way in every process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PENDING_USER_INPUT = "pending_user_input"
+    PENDING_HITL = "pending_hitl"
+    PENDING_REVIEW = "pending_review"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    @property
+    def is_waiting(self) -> bool:
+        return self in (
+            JobStatus.PENDING_USER_INPUT,
+            JobStatus.PENDING_HITL,
+            JobStatus.PENDING_REVIEW,
+        )
+
+
+class Phase(StrEnum):
+    QUEUED = "queued"
+    UNDERSTANDING = "understanding"
+    GENERATION = "generation"
+    VALIDATION = "validation"
+    SAVING = "saving"
+    DONE = "done"
+
+
+class HitlType(StrEnum):
+    CLARIFY = "clarify"
+    STRUCTURE_FIX = "structure_fix"
+    CONFIRM = "confirm"
+    PREVIEW = "preview"
+    VALIDATE = "validate"
+
+
+class HitlAction(StrEnum):
+    PROCEED = "proceed"
+    REVISE = "revise"
+    CANCEL = "cancel"
+
+
+# `refine` is what the original preview/validate checkpoints called `revise`.
+ACTION_ALIASES: dict[str, HitlAction] = {"refine": HitlAction.REVISE}
+
+
+class TimeoutAction(StrEnum):
+    CANCEL = "cancel"
+    PROCEED = "proceed"
+
+
+# --------------------------------------------------------------------------- job input
+
+
+class JobInput(BaseModel):
+    """Everything a job needs, resolved by the API at create time.
+
+    Defaults that come from settings are resolved before the workflow starts:
+    workflow code must not read the environment.
+    """
+
+    job_id: str
+    task_description: str
+    user_id: str = "default"
+    enable_hitl_confirm: bool = False
+    enable_hitl_preview: bool = False
+    enable_hitl_review: bool = False
+    hitl_timeout_seconds: float = 24 * 3600
+    on_hitl_timeout: TimeoutAction = TimeoutAction.CANCEL
+    max_revisions: int = 3
+    pass_threshold: float = 0.75
+    created_at: datetime | None = None
+
+
+# --------------------------------------------------------------------------- authoring
+
+
+class QuestionOption(BaseModel):
+    id: str
+    label: str
+    description: str = ""
+
+
+class ClarifyingQuestion(BaseModel):
+    id: str
+    text: str
+    question_type: Literal["boolean", "single", "multi", "text"] = "single"
+    options: list[QuestionOption] = Field(default_factory=list)
+    allows_other: bool = False
+    rationale: str = ""
+
+
+class SuggestedFix(BaseModel):
+    field: Literal["skill_name", "description"]
+    issue: str
+    current: str
+    suggested: str
+    explanation: str = ""
+
+
+class ResourcePlan(BaseModel):
+    """A file worth bundling next to SKILL.md (references/ or scripts/)."""
+
+    path: str
+    purpose: str
+
+
+class Understanding(BaseModel):
+    """The plan for a skill, produced by the Understanding phase."""
+
+    domain: str = ""
+    category: str = ""
+    topics: list[str] = Field(default_factory=list)
+    constraints: list[str] = Field(default_factory=list)
+    ambiguities: list[str] = Field(default_factory=list)
+    example_requests: list[str] = Field(default_factory=list)
+    near_misses: list[str] = Field(default_factory=list)
+    skill_name: str = ""
+    description: str = ""
+    taxonomy_path: str = ""
+    outline: list[str] = Field(default_factory=list)
+    resources: list[ResourcePlan] = Field(default_factory=list)
+    success_criteria: list[str] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    questions: list[ClarifyingQuestion] = Field(default_factory=list)
+    rule_issues: list[str] = Field(default_factory=list)
+    suggested_fixes: list[SuggestedFix] = Field(default_factory=list)
+
+
+class UnderstandInput(BaseModel):
+    task_description: str
+    clarifications: dict[str, Any] = Field(default_factory=dict)
+    feedback: list[str] = Field(default_factory=list)
+    skill_name: str | None = None
+    description: str | None = None
+    # Once a human has answered clarify, we do not ask again.
+    allow_questions: bool = True
+
+
+class SkillContent(BaseModel):
+    """A skill folder held in memory: SKILL.md plus bundled files (relative path -> text)."""
+
+    skill_md: str
+    files: dict[str, str] = Field(default_factory=dict)
+
+
+class GenerateInput(BaseModel):
+    task_description: str
+    plan: Understanding
+    previous: SkillContent | None = None
+    feedback: str | None = None
+
+
+class ValidationCheck(BaseModel):
+    check: str
+    passed: bool
+    severity: Literal["error", "warning", "info"] = "error"
+    message: str
+
+
+class TriggerCase(BaseModel):
+    request: str
+    should_trigger: bool
+    triggered: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.should_trigger == self.triggered
+
+
+class ValidationReport(BaseModel):
+    passed: bool
+    score: float
+    errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    checks: list[ValidationCheck] = Field(default_factory=list)
+    score_parts: dict[str, float] = Field(default_factory=dict)
+    trigger_cases: list[TriggerCase] = Field(default_factory=list)
+    strengths: list[str] = Field(default_factory=list)
+    weaknesses: list[str] = Field(default_factory=list)
+
+
+class ValidateInput(BaseModel):
+    skill_name: str
+    content: SkillContent
+    example_requests: list[str] = Field(default_factory=list)
+    near_misses: list[str] = Field(default_factory=list)
+    pass_threshold: float = 0.75
+
+
+class SaveDraftInput(BaseModel):
+    job_id: str
+    taxonomy_path: str
+    content: SkillContent
+
+
+class SaveDraftResult(BaseModel):
+    draft_path: str
+
+
+class DeleteDraftInput(BaseModel):
+    job_id: str
+
+
+# --------------------------------------------------------------------------- human in the loop
+
+
+class HitlPrompt(BaseModel):
+    prompt_id: int
+    type: HitlType
+    phase: Phase
+    created_at: datetime
+    deadline: datetime
+    actions: list[HitlAction]
+    answer_schema: dict[str, Any]
+    revisions_used: int = 0
+    revisions_left: int = 0
+    summary: str = ""
+    # The type's payload: questions, suggested fixes, summary, content, report...
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class HitlResponse(BaseModel):
+    """An answer to one prompt; the same model for the signal and the update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_id: int
+    action: str = HitlAction.PROCEED.value
+    response_id: str | None = Field(default=None, max_length=128)
+    feedback: str | None = None
+    answers: dict[str, Any] | None = None
+    skill_name: str | None = None
+    description: str | None = None
+    accept_suggestions: bool | None = None
+
+    def normalized_action(self) -> HitlAction | None:
+        action = self.action.strip().lower()
+        if action in ACTION_ALIASES:
+            return ACTION_ALIASES[action]
+        try:
+            return HitlAction(action)
+        except ValueError:
+            return None
+
+
+class HitlAck(BaseModel):
+    """What the update returns: the job's status after the answer was taken."""
+
+    prompt_id: int
+    response_id: str | None = None
+    action: HitlAction
+    status: JobStatus
+    duplicate: bool = False
+    prompt: HitlPrompt | None = None
+
+
+# --------------------------------------------------------------------------- job state
+
+
+class JobEvent(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SkillVersion(BaseModel):
+    version: int
+    created_at: datetime
+    feedback: str | None = None
+    content: SkillContent
+
+
+class JobState(BaseModel):
+    """The whole state of one skill job; what `get_state` returns and the workflow's result."""
+
+    job_id: str
+    status: JobStatus = JobStatus.PENDING
+    task_description: str
+    user_id: str
+    current_phase: Phase = Phase.QUEUED
+    progress_message: str = "Queued"
+    progress_percent: int = 0
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    options: JobInput
+    # human in the loop
+    prompt: HitlPrompt | None = None
+    hitl_type: HitlType | None = None
+    last_prompt_id: int = 0
+    revisions: dict[str, int] = Field(default_factory=dict)
+    applied_responses: dict[str, int] = Field(default_factory=dict)
+    clarifications: dict[str, Any] = Field(default_factory=dict)
+    # outputs
+    understanding: Understanding | None = None
+    intended_taxonomy_path: str | None = None
+    skill_name: str | None = None
+    content: SkillContent | None = None
+    versions: list[SkillVersion] = Field(default_factory=list)
+    validation: ValidationReport | None = None
+    validation_passed: bool | None = None
+    validation_status: str | None = None
+    validation_score: float | None = None
+    draft_path: str | None = None
+    final_path: str | None = None
+    promoted: bool = False
+    result: dict[str, Any] | None = None
+    events: list[JobEvent] = Field(default_factory=list)
+
+    @property
+    def events_count(self) -> int:
+        return len(self.events)
+
+    @property
+    def hitl_data(self) -> dict[str, Any] | None:
+        return self.prompt.data if self.prompt else None
+
+
+VIEW_EXCLUDE = frozenset({"events", "versions", "content", "applied_responses"})
+
+
+class JobView(BaseModel):
+    """What readers see of a job: the state without its bulky parts.
+
+    The workflow publishes it as memo on every change, so the API reads a job with
+    one `describe` call: fast, and possible with no worker running.
+    """
+
+    job_id: str
+    status: JobStatus
+    task_description: str
+    user_id: str
+    current_phase: Phase
+    progress_message: str
+    progress_percent: int
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    options: JobInput
+    prompt: HitlPrompt | None = None
+    hitl_type: HitlType | None = None
+    hitl_data: dict[str, Any] | None = None
+    last_prompt_id: int = 0
+    revisions: dict[str, int] = Field(default_factory=dict)
+    clarifications: dict[str, Any] = Field(default_factory=dict)
+    understanding: Understanding | None = None
+    intended_taxonomy_path: str | None = None
+    skill_name: str | None = None
+    validation: ValidationReport | None = None
+    validation_passed: bool | None = None
+    validation_status: str | None = None
+    validation_score: float | None = None
+    draft_path: str | None = None
+    final_path: str | None = None
+    promoted: bool = False
+    result: dict[str, Any] | None = None
+    events_count: int = 0
+    versions_count: int = 0
+
+    @classmethod
+    def of(cls, state: JobState) -> JobView:
+        return cls(
+            **state.model_dump(exclude=set(VIEW_EXCLUDE)),
+            hitl_data=state.hitl_data,
+            events_count=len(state.events),
+            versions_count=len(state.versions),
+        )

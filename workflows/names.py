@@ -1,0 +1,24 @@
+"""The names other processes use to reach the workflow and its activities.
+
+The API and CLI address the workflow by these strings, so they never import
+workflow or activity code.
+"""
+
+WORKFLOW_TYPE = "SkillJob"
+DEFAULT_TASK_QUEUE = "skill-fleet"
+
+# messages
+SIGNAL_HITL_RESPONSE = "hitl_response"
+UPDATE_SUBMIT_HITL_RESPONSE = "submit_hitl_response"
+QUERY_GET_STATE = "get_state"
+QUERY_GET_PROMPT = "get_prompt"
+
+# activities
+ACTIVITY_UNDERSTAND = "understand_task"
+ACTIVITY_GENERATE = "generate_skill"
+ACTIVITY_VALIDATE = "validate_skill"
+ACTIVITY_SAVE_DRAFT = "save_draft"
+ACTIVITY_DELETE_DRAFT = "delete_draft"
+
+# memo key holding the job's `JobView`
+MEMO_VIEW = "job"

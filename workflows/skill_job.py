@@ -1,0 +1,504 @@
+"""The SkillJob workflow: Understanding -> Generation -> Validation, with human checkpoints.
+
+The main method is the state machine and the only place that acts; message
+handlers only record what arrived. All state lives in one `JobState`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import names
+    from workflows import search_attributes as sa
+    from workflows.hitl import (
+        PHASE_OF,
+        REVISABLE_TYPES,
+        allowed_actions,
+        answer_schema,
+        check_response,
+        waiting_status,
+    )
+    from workflows.models import (
+        DeleteDraftInput,
+        GenerateInput,
+        HitlAck,
+        HitlAction,
+        HitlPrompt,
+        HitlResponse,
+        HitlType,
+        JobEvent,
+        JobInput,
+        JobState,
+        JobStatus,
+        JobView,
+        Phase,
+        SaveDraftInput,
+        SaveDraftResult,
+        SkillContent,
+        SkillVersion,
+        TimeoutAction,
+        Understanding,
+        UnderstandInput,
+        ValidateInput,
+        ValidationReport,
+    )
+    from workflows.names import MEMO_VIEW
+    from workflows.prompt_text import prompt_markdown, prompt_summary
+
+# Authoring calls a model: allow minutes, notice a dead worker within seconds.
+AUTHOR_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=5),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=4,
+    ),
+}
+FILE_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500),
+        maximum_interval=timedelta(seconds=10),
+        maximum_attempts=10,
+    ),
+    # A cancelled save must have stopped writing before the draft is removed.
+    "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+}
+# Failed validation is refined automatically this many times before a human decides.
+MAX_AUTO_REFINEMENTS = 1
+
+
+class JobCancelled(Exception):
+    """A human (or a timeout policy) ended the job at a checkpoint."""
+
+
+@workflow.defn(name=names.WORKFLOW_TYPE)
+class SkillJob:
+    @workflow.init
+    def __init__(self, job: JobInput) -> None:
+        now = workflow.now()
+        self.state = JobState(
+            job_id=job.job_id,
+            task_description=job.task_description,
+            user_id=job.user_id,
+            created_at=job.created_at or now,
+            updated_at=now,
+            options=job,
+        )
+        self._answer: HitlResponse | None = None
+        self._published: dict[str, Any] = {}
+        self._published_view: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ the state machine
+
+    @workflow.run
+    async def run(self, job: JobInput) -> JobState:
+        self._record("job_started", task_description=job.task_description, user_id=job.user_id)
+        try:
+            plan = await self._understanding()
+            content, report = await self._generation_and_validation(plan)
+            await self._save(plan, content, report)
+        except JobCancelled as stop:
+            await self._cancelled(str(stop))
+        except asyncio.CancelledError:
+            await self._cancelled("Cancelled by request.")
+        except ActivityError as err:
+            if is_cancelled_exception(err):
+                await self._cancelled("Cancelled by request.")
+            else:
+                self._fail(err)
+        self._publish()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state
+
+    async def _understanding(self) -> Understanding:
+        request = UnderstandInput(task_description=self.state.task_description)
+        while True:
+            self._progress(Phase.UNDERSTANDING, "Understanding the task", 10)
+            plan = await workflow.execute_activity(
+                names.ACTIVITY_UNDERSTAND, request, result_type=Understanding,
+                summary="Understand the task", **AUTHOR_OPTIONS,
+            )
+            self.state.understanding = plan
+            self.state.skill_name = plan.skill_name
+            self.state.intended_taxonomy_path = plan.taxonomy_path
+            self._record("phase_output", phase=Phase.UNDERSTANDING.value,
+                         skill_name=plan.skill_name, taxonomy_path=plan.taxonomy_path)
+
+            if plan.questions and request.allow_questions:
+                answer = await self._ask(HitlType.CLARIFY, {
+                    "questions": [q.model_dump() for q in plan.questions],
+                    "ambiguities": plan.ambiguities,
+                })
+                self.state.clarifications.update(answer.answers or {})
+                request.clarifications = dict(self.state.clarifications)
+                request.allow_questions = False
+                continue
+
+            if plan.rule_issues:
+                answer = await self._ask(HitlType.STRUCTURE_FIX, {
+                    "issues": plan.rule_issues,
+                    "warnings": [],
+                    "suggested_fixes": [f.model_dump() for f in plan.suggested_fixes],
+                    "current": {"skill_name": plan.skill_name, "description": plan.description},
+                })
+                request.skill_name, request.description = _structure_choice(plan, answer)
+                continue
+
+            if self.state.options.enable_hitl_confirm:
+                answer = await self._ask(HitlType.CONFIRM, {"summary": _confirm_summary(plan)})
+                if answer.normalized_action() is HitlAction.REVISE:
+                    request.feedback.append(answer.feedback or "")
+                    continue
+            return plan
+
+    async def _generation_and_validation(
+        self, plan: Understanding
+    ) -> tuple[SkillContent, ValidationReport]:
+        feedback: str | None = None
+        auto_refinements = 0
+        while True:
+            self._progress(Phase.GENERATION, "Writing the skill", 40)
+            content = await workflow.execute_activity(
+                names.ACTIVITY_GENERATE,
+                GenerateInput(task_description=self.state.task_description, plan=plan,
+                              previous=self.state.content, feedback=feedback),
+                result_type=SkillContent, summary="Write SKILL.md", **AUTHOR_OPTIONS,
+            )
+            self._new_version(content, feedback)
+            feedback = None
+
+            if self.state.options.enable_hitl_preview:
+                answer = await self._ask(HitlType.PREVIEW, self._preview_data())
+                if answer.normalized_action() is HitlAction.REVISE:
+                    feedback = answer.feedback
+                    continue
+
+            self._progress(Phase.VALIDATION, "Validating the skill", 75)
+            report = await workflow.execute_activity(
+                names.ACTIVITY_VALIDATE,
+                ValidateInput(skill_name=plan.skill_name, content=content,
+                              example_requests=plan.example_requests,
+                              near_misses=plan.near_misses,
+                              pass_threshold=self.state.options.pass_threshold),
+                result_type=ValidationReport, summary="Validate the skill", **AUTHOR_OPTIONS,
+            )
+            self._set_validation(report)
+
+            if not report.passed and auto_refinements < MAX_AUTO_REFINEMENTS:
+                auto_refinements += 1
+                feedback = "Fix these validation findings: " + "; ".join(
+                    report.errors + report.warnings
+                )
+                continue
+            if not report.passed or self.state.options.enable_hitl_review:
+                answer = await self._ask(
+                    HitlType.VALIDATE, {"report": report.model_dump()},
+                    validation_failed=not report.passed,
+                )
+                if answer.normalized_action() is HitlAction.REVISE:
+                    feedback = answer.feedback
+                    continue
+            return content, report
+
+    async def _save(
+        self, plan: Understanding, content: SkillContent, report: ValidationReport
+    ) -> None:
+        self._progress(Phase.SAVING, "Saving the draft", 90)
+        saved = await workflow.execute_activity(
+            names.ACTIVITY_SAVE_DRAFT,
+            SaveDraftInput(job_id=self.state.job_id, taxonomy_path=plan.taxonomy_path,
+                           content=content),
+            result_type=SaveDraftResult, summary="Save the draft", **FILE_OPTIONS,
+        )
+        self.state.draft_path = saved.draft_path
+        self.state.result = {
+            "skill_name": plan.skill_name,
+            "taxonomy_path": plan.taxonomy_path,
+            "draft_path": saved.draft_path,
+            "validation_passed": report.passed,
+            "validation_score": report.score,
+        }
+        self.state.status = JobStatus.COMPLETED
+        self._record("completed", draft_path=saved.draft_path, validation_passed=report.passed)
+        self._progress(Phase.DONE, "Completed", 100)
+
+    # ------------------------------------------------------------------ checkpoints
+
+    async def _ask(
+        self, hitl_type: HitlType, data: dict[str, Any], *, validation_failed: bool = False
+    ) -> HitlResponse:
+        """Raise a prompt, wait for its answer or its deadline, and return the answer."""
+        opts = self.state.options
+        used = self.state.revisions.get(hitl_type.value, 0)
+        left = max(0, opts.max_revisions - used) if hitl_type in REVISABLE_TYPES else 0
+        actions = allowed_actions(hitl_type, revisions_left=left)
+        now = workflow.now()
+        self.state.last_prompt_id += 1
+        prompt = HitlPrompt(
+            prompt_id=self.state.last_prompt_id,
+            type=hitl_type,
+            phase=PHASE_OF[hitl_type],
+            created_at=now,
+            deadline=now + timedelta(seconds=opts.hitl_timeout_seconds),
+            actions=actions,
+            answer_schema=answer_schema(hitl_type, data, actions),
+            revisions_used=used,
+            revisions_left=left,
+            data=data,
+        )
+        prompt.summary = prompt_summary(prompt)
+        self.state.prompt = prompt
+        self.state.hitl_type = hitl_type
+        self.state.status = waiting_status(hitl_type, validation_failed=validation_failed)
+        self.state.progress_message = f"Waiting for a human: {prompt.summary}"
+        self._record("prompt_raised", prompt_id=prompt.prompt_id, type=hitl_type.value,
+                     deadline=prompt.deadline.isoformat(), summary=prompt.summary)
+        self._publish()
+        workflow.set_current_details(prompt_markdown(prompt, self.state.job_id))
+
+        try:
+            await workflow.wait_condition(
+                lambda: self._answer is not None,
+                timeout=timedelta(seconds=opts.hitl_timeout_seconds),
+                timeout_summary=f"{hitl_type.value} deadline",
+            )
+            answer = self._answer
+            assert answer is not None
+        except TimeoutError:
+            self._record("prompt_timed_out", prompt_id=prompt.prompt_id,
+                         timeout_action=opts.on_hitl_timeout.value)
+            if opts.on_hitl_timeout is TimeoutAction.CANCEL:
+                self._clear_prompt()
+                raise JobCancelled(f"No answer to {hitl_type.value} before its deadline.") from None
+            answer = _default_answer(prompt)
+            self._record("answer_accepted", prompt_id=prompt.prompt_id, action="proceed",
+                         response_id=None, source="timeout")
+
+        self._clear_prompt()
+        action = answer.normalized_action()
+        if action is HitlAction.REVISE:
+            self.state.revisions[hitl_type.value] = used + 1
+        if action is HitlAction.CANCEL:
+            raise JobCancelled(f"Cancelled by the user at {hitl_type.value}.")
+        self.state.status = JobStatus.RUNNING
+        self._publish()
+        return answer
+
+    def _clear_prompt(self) -> None:
+        self._answer = None
+        self.state.prompt = None
+        self.state.hitl_type = None
+        workflow.set_current_details("")
+
+    # ------------------------------------------------------------------ messages (thin)
+
+    @workflow.update(name=names.UPDATE_SUBMIT_HITL_RESPONSE)
+    async def submit_hitl_response(self, response: HitlResponse) -> HitlAck:
+        duplicate = self._take(response, source="update")
+        if not duplicate:
+            await workflow.wait_condition(lambda: self._answer is None)
+        return HitlAck(
+            prompt_id=response.prompt_id,
+            response_id=response.response_id,
+            action=response.normalized_action() or HitlAction.PROCEED,
+            status=self.state.status,
+            duplicate=duplicate,
+            prompt=self.state.prompt,
+        )
+
+    @submit_hitl_response.validator
+    def _validate_hitl_response(self, response: HitlResponse) -> None:
+        if self._is_duplicate(response):
+            return
+        refusal = check_response(self.state.prompt, response,
+                                 answer_pending=self._answer is not None)
+        if refusal:
+            raise ApplicationError(refusal.message, type=refusal.kind, non_retryable=True)
+
+    @workflow.signal(name=names.SIGNAL_HITL_RESPONSE)
+    def hitl_response(self, response: HitlResponse) -> None:
+        if self._is_duplicate(response):
+            return
+        refusal = check_response(self.state.prompt, response,
+                                 answer_pending=self._answer is not None)
+        if refusal:
+            self._record("answer_rejected", prompt_id=response.prompt_id,
+                         response_id=response.response_id, reason=refusal.kind,
+                         message=refusal.message, source="signal")
+            self._publish()
+            return
+        self._take(response, source="signal")
+
+    @workflow.query(name=names.QUERY_GET_STATE)
+    def get_state(self) -> JobState:
+        return self.state
+
+    @workflow.query(name=names.QUERY_GET_PROMPT)
+    def get_prompt(self) -> HitlPrompt | None:
+        return self.state.prompt
+
+    def _is_duplicate(self, response: HitlResponse) -> bool:
+        return bool(response.response_id) and response.response_id in self.state.applied_responses
+
+    def _take(self, response: HitlResponse, *, source: str) -> bool:
+        """Record an accepted answer for the main method; True if it was a duplicate."""
+        if self._is_duplicate(response):
+            return True
+        assert self.state.prompt is not None
+        if response.response_id:
+            self.state.applied_responses[response.response_id] = response.prompt_id
+        self._answer = response
+        self._record("answer_accepted", prompt_id=response.prompt_id,
+                     action=(response.normalized_action() or HitlAction.PROCEED).value,
+                     response_id=response.response_id, source=source,
+                     type=self.state.prompt.type.value)
+        return False
+
+    # ------------------------------------------------------------------ state bookkeeping
+
+    def _progress(self, phase: Phase, message: str, percent: int) -> None:
+        if phase is not self.state.current_phase:
+            self._record("phase_started", phase=phase.value)
+        if not self.state.status.is_terminal:
+            self.state.status = JobStatus.RUNNING
+        self.state.current_phase = phase
+        self.state.progress_message = message
+        self.state.progress_percent = percent
+        self._publish()
+
+    def _new_version(self, content: SkillContent, feedback: str | None) -> None:
+        version = len(self.state.versions) + 1
+        self.state.content = content
+        self.state.versions.append(SkillVersion(
+            version=version, created_at=workflow.now(), feedback=feedback, content=content,
+        ))
+        self._record("version_created", version=version, feedback=feedback)
+
+    def _set_validation(self, report: ValidationReport) -> None:
+        self.state.validation = report
+        self.state.validation_passed = report.passed
+        self.state.validation_score = report.score
+        self.state.validation_status = "passed" if report.passed else "failed"
+        self._record("validated", passed=report.passed, score=report.score,
+                     errors=len(report.errors), warnings=len(report.warnings))
+
+    def _preview_data(self) -> dict[str, Any]:
+        content = self.state.content
+        assert content is not None
+        previous = self.state.versions[-2].content if len(self.state.versions) > 1 else None
+        return {
+            "content": content.skill_md,
+            "files": sorted(content.files),
+            "highlights": [ln for ln in content.skill_md.splitlines() if ln.startswith("#")],
+            "version": len(self.state.versions),
+            "previous_content": previous.skill_md if previous else None,
+        }
+
+    async def _cancelled(self, reason: str) -> None:
+        self._clear_prompt()
+        self.state.status = JobStatus.CANCELLED
+        self.state.error = None
+        self.state.progress_message = reason
+        self._record("cancelled", reason=reason)
+        self._publish()
+        # The draft folder may be half written if the cancel hit the save.
+        await workflow.execute_activity(
+            names.ACTIVITY_DELETE_DRAFT, DeleteDraftInput(job_id=self.state.job_id),
+            summary="Remove the draft", **FILE_OPTIONS,
+        )
+        self.state.draft_path = None
+
+    def _fail(self, err: ActivityError) -> None:
+        cause = err.cause
+        message = str(cause) if cause else str(err)
+        self._clear_prompt()
+        self.state.status = JobStatus.FAILED
+        self.state.error = message
+        self.state.progress_message = f"Failed: {message}"
+        self._record("failed", error=message)
+        self._publish()
+
+    def _record(self, kind: str, **data: Any) -> None:
+        now = workflow.now()
+        self.state.events.append(
+            JobEvent(seq=len(self.state.events) + 1, at=now, kind=kind, data=data)
+        )
+        self.state.updated_at = now
+
+    def _publish(self) -> None:
+        """Upsert the memo view and the search attributes that changed.
+
+        Readers (API, lists, the Web UI) see the job through these, without a query.
+        """
+        view = JobView.of(self.state).model_dump(mode="json")
+        if view != self._published_view:
+            self._published_view = view
+            workflow.upsert_memo({MEMO_VIEW: view})
+        prompt = self.state.prompt
+        wanted: dict[str, Any] = {
+            sa.STATUS.name: self.state.status.value,
+            sa.PHASE.name: self.state.current_phase.value,
+            sa.USER.name: self.state.user_id,
+            sa.HITL_TYPE.name: prompt.type.value if prompt else None,
+            sa.HITL_DEADLINE.name: prompt.deadline if prompt else None,
+        }
+        updates = []
+        for key in sa.ALL:
+            value = wanted[key.name]
+            if self._published.get(key.name, ...) == value:
+                continue
+            self._published[key.name] = value
+            updates.append(key.value_unset() if value is None else key.value_set(value))
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+
+def _structure_choice(plan: Understanding, answer: HitlResponse) -> tuple[str, str]:
+    suggested = {f.field: f.suggested for f in plan.suggested_fixes}
+    if answer.accept_suggestions:
+        name = suggested.get("skill_name", plan.skill_name)
+        description = suggested.get("description", plan.description)
+    else:
+        name, description = plan.skill_name, plan.description
+    return answer.skill_name or name, answer.description or description
+
+
+def _confirm_summary(plan: Understanding) -> dict[str, Any]:
+    return {
+        "skill_name": plan.skill_name,
+        "description": plan.description,
+        "taxonomy_path": plan.taxonomy_path,
+        "scope": plan.outline,
+        "key_assumptions": plan.assumptions,
+        "example_requests": plan.example_requests,
+    }
+
+
+def _default_answer(prompt: HitlPrompt) -> HitlResponse:
+    """What `on_hitl_timeout=proceed` answers: defaults for questions, suggestions for fixes."""
+    if prompt.type is HitlType.CLARIFY:
+        answers: dict[str, Any] = {}
+        for q in prompt.data.get("questions", []):
+            options = q.get("options") or []
+            if q.get("question_type") == "boolean":
+                answers[q["id"]] = True
+            elif options:
+                first = options[0]["id"]
+                answers[q["id"]] = [first] if q.get("question_type") == "multi" else first
+            else:
+                answers[q["id"]] = "No preference; use sensible defaults."
+        return HitlResponse(prompt_id=prompt.prompt_id, action="proceed", answers=answers)
+    if prompt.type is HitlType.STRUCTURE_FIX:
+        return HitlResponse(prompt_id=prompt.prompt_id, action="proceed", accept_suggestions=True)
+    return HitlResponse(prompt_id=prompt.prompt_id, action="proceed")
