@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api.errors import RequestIdMiddleware, install_error_handlers
 from api.job_gateway import JobGateway
-from api.routes import health, hitl, jobs
+from api.routes import drafts, events, health, hitl, jobs, skills
 from common.settings import Settings, get_settings
 from common.temporal import connect
 
@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
     app.include_router(hitl.router, prefix=API_PREFIX)
+    app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(drafts.router, prefix=API_PREFIX)
+    app.include_router(skills.router, prefix=API_PREFIX)
     return app
 
 

@@ -16,6 +16,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import (
     Client,
     WorkflowExecution,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -30,8 +31,26 @@ from api.schemas import JobSummary
 from common.settings import Settings
 from workflows import names
 from workflows import search_attributes as sa
-from workflows.models import HitlAck, HitlResponse, JobInput, JobStatus, JobView, Phase
+from workflows.models import (
+    EventsPage,
+    HitlAck,
+    HitlResponse,
+    JobInput,
+    JobStatus,
+    JobView,
+    Phase,
+    PromoteRequest,
+    PromoteResult,
+)
 
+PROMOTE_REFUSAL_STATUS = {
+    "not_completed": 400,
+    "no_draft": 400,
+    "validation_failed": 400,
+    "promotion_in_progress": 409,
+    "TargetExists": 409,
+    "UnsafePath": 422,
+}
 REFUSAL_STATUS = {
     "nothing_pending": 409,
     "stale_prompt": 409,
@@ -83,6 +102,10 @@ class JobGateway:
 
     async def view(self, job_id: str) -> JobView:
         """The job's latest published view, from one `describe` call."""
+        _, view = await self._describe(job_id)
+        return view
+
+    async def _describe(self, job_id: str) -> tuple[WorkflowExecutionDescription, JobView]:
         handle = self._handle(job_id)
         try:
             desc = await handle.describe(rpc_timeout=self._timeout)
@@ -97,7 +120,7 @@ class JobGateway:
             view = JobView.model_validate(memo[names.MEMO_VIEW])
         else:  # started, first workflow task not yet run
             view = await self._initial_view(handle)
-        return _reconcile(view, desc.status)
+        return desc, _reconcile(view, desc.status)
 
     async def _initial_view(self, handle: WorkflowHandle[Any, Any]) -> JobView:
         async for event in handle.fetch_history_events(rpc_timeout=self._timeout):
@@ -152,7 +175,7 @@ class JobGateway:
 
     async def answer(self, job_id: str, response: HitlResponse) -> HitlAck:
         handle = self._handle(job_id)
-        await self._require_running(handle, job_id)
+        await self._require_running(job_id)
         try:
             return await handle.execute_update(
                 names.UPDATE_SUBMIT_HITL_RESPONSE,
@@ -179,9 +202,44 @@ class JobGateway:
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
+    async def promote(self, job_id: str, request: PromoteRequest) -> PromoteResult:
+        handle = self._handle(job_id)
+        desc, view = await self._describe(job_id)
+        if desc.status != WorkflowExecutionStatus.RUNNING:
+            if view.status is JobStatus.COMPLETED and view.promoted:
+                raise ApiError(409, "The promotion window of this job has closed; it was "
+                                    f"promoted to {view.final_path}.")
+            raise ApiError(400, f"The job is {view.status.value}; only a completed job with "
+                                "an open promotion window can be promoted.")
+        try:
+            return await handle.execute_update(
+                names.UPDATE_PROMOTE, request, result_type=PromoteResult,
+                rpc_timeout=self._timeout,
+            )
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type in PROMOTE_REFUSAL_STATUS:
+                raise ApiError(PROMOTE_REFUSAL_STATUS[cause.type], cause.message,
+                               reason=cause.type) from err
+            raise ApiError(409, f"Promotion failed: {cause or err}") from err
+        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+            raise ApiError(503, "No worker took the promotion in time; retry.") from err
+        except RPCError as err:
+            raise _unavailable(err) from err
+
+    async def events(self, job_id: str, after: int) -> EventsPage:
+        """New events after `after`, read with a query (needs a worker)."""
+        handle = self._handle(job_id)
+        await self._describe(job_id)
+        try:
+            return await handle.query(names.QUERY_GET_EVENTS, after, result_type=EventsPage,
+                                      rpc_timeout=self._timeout)
+        except RPCError as err:
+            raise _unavailable(err) from err
+
     async def cancel(self, job_id: str) -> None:
         handle = self._handle(job_id)
-        await self._require_running(handle, job_id)
+        await self._require_running(job_id)
         try:
             await handle.cancel(rpc_timeout=self._timeout)
         except RPCError as err:
@@ -189,17 +247,10 @@ class JobGateway:
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
-    async def _require_running(self, handle: WorkflowHandle[Any, Any], job_id: str) -> None:
-        try:
-            desc = await handle.describe(rpc_timeout=self._timeout)
-        except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                raise ApiError(404, f"Job {job_id} not found.") from err
-            raise _unavailable(err) from err
-        if desc.workflow_type != names.WORKFLOW_TYPE:
-            raise ApiError(404, f"Job {job_id} not found.")
-        if desc.status != WorkflowExecutionStatus.RUNNING:
-            raise ApiError(409, "The job has already finished.")
+    async def _require_running(self, job_id: str) -> None:
+        desc, view = await self._describe(job_id)
+        if desc.status != WorkflowExecutionStatus.RUNNING or view.status.is_terminal:
+            raise ApiError(409, f"The job has already finished ({view.status.value}).")
 
     async def healthy(self) -> bool:
         try:

@@ -1,4 +1,4 @@
-"""Just enough Markdown reading for the rules: headings, sections, links, size.
+"""Just enough Markdown reading for the rules: ATX headings, sections, links, size.
 
 Fenced code blocks and inline code are ignored everywhere, because a skill's examples
 routinely contain text that looks like headings or links but is not part of the skill.
@@ -17,7 +17,7 @@ _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _INLINE_LINK = re.compile(
     r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>\n]*>|[^)\s]+)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
 )
-_REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(<[^>\n]*>|\S+)")
+_REFERENCE_DEF = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s*(<[^>\n]*>|\S+)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _WORD = re.compile(r"\S+")
 
@@ -117,7 +117,7 @@ def section_text(text: str, pattern: re.Pattern[str]) -> str:
 
 
 def links(text: str) -> list[Link]:
-    """Inline links, images and reference definitions outside code."""
+    """Inline links, images and reference definitions (not footnotes) outside code."""
     found: list[Link] = []
     for number, line in prose_lines(text):
         for match in _INLINE_LINK.finditer(line):

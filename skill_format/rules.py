@@ -524,7 +524,7 @@ def _frontmatter_checks(skill: ParsedSkill) -> list[ValidationCheck]:
 
 
 def _triple_dash(text: str, data: dict[str, Any] | None) -> str | None:
-    for number, line in enumerate(text.splitlines(), start=2):
+    for number, line in enumerate(text.splitlines(), start=1):
         if "---" in line:
             return (
                 f"Frontmatter line {number} ('{_snippet(line.strip(), 60)}') contains '---', "
@@ -716,7 +716,7 @@ def _link_checks(skill: ParsedSkill) -> list[ValidationCheck]:
     outside = [link for link in local if link.escapes_folder]
     inside = [link for link in local if not link.escapes_folder]
     deep = [link for link in inside if link.depth > 1]
-    existing = set(folder.files) | set(folder.dirs)
+    existing = {SKILL_MD, *folder.files, *folder.dirs}
     broken = [link for link in inside if link.normalized not in existing]
 
     def listed(found: list[markdown.Link]) -> str:

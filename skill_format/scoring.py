@@ -16,7 +16,8 @@ enough to load cheaply, and do its links lead somewhere. Weights (sum 1.0):
   and resolve (1.0 without links), halved in proportion to unlinked references/ files.
 
 Any failed error check caps the score at `ERROR_SCORE_CAP`, so an invalid skill can never
-look good, whatever the pass threshold.
+look good, whatever the pass threshold. Parts scoring at least `STRENGTH_AT` are reported
+as strengths, the others as weaknesses, each with a reason.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from workflows.models import TriggerCase, ValidationCheck
 
 from . import markdown
-from .document import ParsedSkill
+from .document import SKILL_MD, ParsedSkill
 from .rules import BODY_MAX_LINES, BODY_MAX_TOKENS, SECTION_PATTERNS, SECTION_TITLES, WHEN_PATTERNS
 from .triggers import keywords
 
@@ -182,7 +183,7 @@ def _conciseness(body: str) -> tuple[float, str, str]:
 
 def _link_integrity(skill: ParsedSkill) -> tuple[float, str, str]:
     local = [link for link in markdown.links(skill.body) if link.is_local and link.path]
-    existing = set(skill.folder.files) | set(skill.folder.dirs)
+    existing = {SKILL_MD, *skill.folder.files, *skill.folder.dirs}
     bad = [
         link
         for link in local

@@ -603,3 +603,17 @@ def test_yaml_module_agrees_with_quoting() -> None:
         "c": 1234,
         "d": None,
     }
+
+
+def test_link_forms() -> None:
+    body = BODY + (
+        '\n[titled](references/guide.md "Guide") [angled](<references/guide.md>) '
+        "[anchor](#examples) [web](https://example.com/a/b/c.md) [mail](mailto:a@b.c) "
+        "[self](SKILL.md) [query](references/guide.md?plain=1#top) [dir](references/)\n"
+        "Footnote use[^1].\n\n[^1]: not a link target\n[ref]: ./references/guide.md\n"
+    )
+    report = validate_content(NAME, _skill(body=body))
+    assert report.errors == [], report.errors
+    assert report.score_parts["link_integrity"] == 1.0
+    broken = validate_content(NAME, _skill(body=BODY + "\n[ref]: references/nope.md\n"))
+    assert "'references/nope.md'" in _check(broken, "links_resolve").message

@@ -88,6 +88,8 @@ class JobInput(BaseModel):
     on_hitl_timeout: TimeoutAction = TimeoutAction.CANCEL
     max_revisions: int = 3
     pass_threshold: float = 0.75
+    # A completed job stays open this long to accept `promote`.
+    promotion_window_seconds: float = 30 * 24 * 3600
     created_at: datetime | None = None
 
 
@@ -386,3 +388,36 @@ class JobView(BaseModel):
             events_count=len(state.events),
             versions_count=len(state.versions),
         )
+
+
+# --------------------------------------------------------------------------- promotion
+
+
+class PromoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overwrite: bool = True
+    delete_draft: bool = False
+    force: bool = False
+
+
+class PromoteInput(BaseModel):
+    job_id: str
+    taxonomy_path: str
+    skill_name: str
+    description: str = ""
+    overwrite: bool = True
+    delete_draft: bool = False
+
+
+class PromoteResult(BaseModel):
+    job_id: str
+    status: Literal["promoted"] = "promoted"
+    final_path: str
+    taxonomy_path: str
+
+
+class EventsPage(BaseModel):
+    events: list[JobEvent]
+    last_seq: int
+    terminal: bool

@@ -22,3 +22,6 @@ ACTIVITY_DELETE_DRAFT = "delete_draft"
 
 # memo key holding the job's `JobView`
 MEMO_VIEW = "job"
+UPDATE_PROMOTE = "promote"
+QUERY_GET_EVENTS = "get_events"
+ACTIVITY_PROMOTE_DRAFT = "promote_draft"

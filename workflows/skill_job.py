@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.models import (
         DeleteDraftInput,
+        EventsPage,
         GenerateInput,
         HitlAck,
         HitlAction,
@@ -39,6 +40,9 @@ with workflow.unsafe.imports_passed_through():
         JobStatus,
         JobView,
         Phase,
+        PromoteInput,
+        PromoteRequest,
+        PromoteResult,
         SaveDraftInput,
         SaveDraftResult,
         SkillContent,
@@ -96,6 +100,8 @@ class SkillJob:
             options=job,
         )
         self._answer: HitlResponse | None = None
+        self._promotion: PromoteRequest | None = None
+        self._promotion_outcome: PromoteResult | ApplicationError | None = None
         self._published: dict[str, Any] = {}
         self._published_view: dict[str, Any] = {}
 
@@ -108,6 +114,7 @@ class SkillJob:
             plan = await self._understanding()
             content, report = await self._generation_and_validation(plan)
             await self._save(plan, content, report)
+            await self._offer_promotion(plan)
         except JobCancelled as stop:
             await self._cancelled(str(stop))
         except asyncio.CancelledError:
@@ -233,6 +240,48 @@ class SkillJob:
         self._record("completed", draft_path=saved.draft_path, validation_passed=report.passed)
         self._progress(Phase.DONE, "Completed", 100)
 
+    async def _offer_promotion(self, plan: Understanding) -> None:
+        """Stay open so promotion runs here, keeping the job's state and the files in step."""
+        window = timedelta(seconds=self.state.options.promotion_window_seconds)
+        closes = workflow.now() + window
+        while True:
+            try:
+                await workflow.wait_condition(
+                    lambda: self._promotion is not None,
+                    timeout=max(closes - workflow.now(), timedelta(seconds=1)),
+                    timeout_summary="promotion window",
+                )
+            except (TimeoutError, asyncio.CancelledError):
+                return  # the job stays completed; only promotion is no longer offered
+            request = self._promotion
+            assert request is not None
+            try:
+                result = await workflow.execute_activity(
+                    names.ACTIVITY_PROMOTE_DRAFT,
+                    PromoteInput(job_id=self.state.job_id, taxonomy_path=plan.taxonomy_path,
+                                 skill_name=plan.skill_name, description=plan.description,
+                                 overwrite=request.overwrite, delete_draft=request.delete_draft),
+                    result_type=PromoteResult, summary="Promote the draft", **FILE_OPTIONS,
+                )
+            except ActivityError as err:
+                cause = err.cause
+                self._promotion_outcome = (
+                    cause if isinstance(cause, ApplicationError)
+                    else ApplicationError(str(err), type="promotion_failed")
+                )
+                self._promotion = None
+                continue
+            except asyncio.CancelledError:
+                return
+            self.state.promoted = True
+            self.state.final_path = result.final_path
+            if request.delete_draft:
+                self.state.draft_path = None
+            self._record("promoted", final_path=result.final_path, forced=request.force)
+            self._publish()
+            self._promotion_outcome = result
+            self._promotion = None
+
     # ------------------------------------------------------------------ checkpoints
 
     async def _ask(
@@ -339,6 +388,39 @@ class SkillJob:
             self._publish()
             return
         self._take(response, source="signal")
+
+    @workflow.update(name=names.UPDATE_PROMOTE)
+    async def promote(self, request: PromoteRequest) -> PromoteResult:
+        self._promotion = request
+        self._promotion_outcome = None
+        await workflow.wait_condition(lambda: self._promotion_outcome is not None)
+        outcome = self._promotion_outcome
+        if isinstance(outcome, ApplicationError):
+            raise outcome
+        assert outcome is not None
+        return outcome
+
+    @promote.validator
+    def _validate_promote(self, request: PromoteRequest) -> None:
+        refusal = None
+        if self.state.status is not JobStatus.COMPLETED:
+            refusal = ("not_completed", f"The job is {self.state.status.value}, not completed.")
+        elif not self.state.draft_path:
+            refusal = ("no_draft", "The job has no draft to promote.")
+        elif not self.state.validation_passed and not request.force:
+            refusal = ("validation_failed",
+                       "The skill did not pass validation; promote with force=true to accept it.")
+        elif self._promotion is not None:
+            refusal = ("promotion_in_progress", "A promotion of this job is already running.")
+        if refusal:
+            raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)
+
+    @workflow.query(name=names.QUERY_GET_EVENTS)
+    def get_events(self, after: int) -> EventsPage:
+        """Only what is new after `after`, so streaming cost does not grow with history."""
+        events = self.state.events
+        return EventsPage(events=events[max(after, 0):], last_seq=len(events),
+                          terminal=self.state.status.is_terminal)
 
     @workflow.query(name=names.QUERY_GET_STATE)
     def get_state(self) -> JobState:

@@ -1,0 +1,7 @@
+"""events routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
