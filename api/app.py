@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from api.auth import ApiKeys
 from api.errors import RequestIdMiddleware, install_error_handlers
 from api.job_gateway import JobGateway
 from api.routes import drafts, events, health, hitl, jobs, skills
@@ -28,6 +29,13 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         temporal = client or await connect(settings, lazy=True)
         app.state.settings = settings
         app.state.gateway = JobGateway(temporal, settings)
+        app.state.api_keys = ApiKeys.from_settings(settings)
+        if not app.state.api_keys.configured:
+            log.warning(
+                "OPEN LOCAL MODE: no API keys configured (SKILL_FLEET_API_KEYS_FILE); every "
+                "caller is an admin. Bind to loopback only (SKILL_FLEET_API_HOST=%s).",
+                settings.api_host,
+            )
         log.info("API ready; Temporal at %s, namespace %s, task queue %s",
                  settings.temporal_address, settings.temporal_namespace, settings.task_queue)
         yield

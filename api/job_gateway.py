@@ -100,12 +100,15 @@ class JobGateway:
         except RPCError as err:
             raise _unavailable(err) from err
 
-    async def view(self, job_id: str) -> JobView:
+    async def view(self, job_id: str, owner: str | None = None) -> JobView:
         """The job's latest published view, from one `describe` call."""
-        _, view = await self._describe(job_id)
+        _, view = await self._describe(job_id, owner)
         return view
 
-    async def _describe(self, job_id: str) -> tuple[WorkflowExecutionDescription, JobView]:
+    async def _describe(
+        self, job_id: str, owner: str | None
+    ) -> tuple[WorkflowExecutionDescription, JobView]:
+        """Describe the job; another owner's job is 404 so ids do not leak."""
         handle = self._handle(job_id)
         try:
             desc = await handle.describe(rpc_timeout=self._timeout)
@@ -113,7 +116,9 @@ class JobGateway:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise _unavailable(err) from err
-        if desc.workflow_type != names.WORKFLOW_TYPE:
+        if desc.workflow_type != names.WORKFLOW_TYPE or (
+            owner is not None and desc.typed_search_attributes.get(sa.USER) != owner
+        ):
             raise ApiError(404, f"Job {job_id} not found.")
         memo = await desc.memo()
         if names.MEMO_VIEW in memo:
@@ -173,9 +178,10 @@ class JobGateway:
         next_token = iterator.next_page_token
         return jobs, base64.urlsafe_b64encode(next_token).decode() if next_token else None
 
-    async def answer(self, job_id: str, response: HitlResponse) -> HitlAck:
+    async def answer(self, job_id: str, response: HitlResponse,
+                     owner: str | None = None) -> HitlAck:
         handle = self._handle(job_id)
-        await self._require_running(job_id)
+        await self._require_running(job_id, owner)
         try:
             return await handle.execute_update(
                 names.UPDATE_SUBMIT_HITL_RESPONSE,
@@ -202,9 +208,10 @@ class JobGateway:
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
-    async def promote(self, job_id: str, request: PromoteRequest) -> PromoteResult:
+    async def promote(self, job_id: str, request: PromoteRequest,
+                      owner: str | None = None) -> PromoteResult:
         handle = self._handle(job_id)
-        desc, view = await self._describe(job_id)
+        desc, view = await self._describe(job_id, owner)
         if desc.status != WorkflowExecutionStatus.RUNNING:
             if view.status is JobStatus.COMPLETED and view.promoted:
                 raise ApiError(409, "The promotion window of this job has closed; it was "
@@ -227,19 +234,19 @@ class JobGateway:
         except RPCError as err:
             raise _unavailable(err) from err
 
-    async def events(self, job_id: str, after: int) -> EventsPage:
+    async def events(self, job_id: str, after: int, owner: str | None = None) -> EventsPage:
         """New events after `after`, read with a query (needs a worker)."""
         handle = self._handle(job_id)
-        await self._describe(job_id)
+        await self._describe(job_id, owner)
         try:
             return await handle.query(names.QUERY_GET_EVENTS, after, result_type=EventsPage,
                                       rpc_timeout=self._timeout)
         except RPCError as err:
             raise _unavailable(err) from err
 
-    async def cancel(self, job_id: str) -> None:
+    async def cancel(self, job_id: str, owner: str | None = None) -> None:
         handle = self._handle(job_id)
-        await self._require_running(job_id)
+        await self._require_running(job_id, owner)
         try:
             await handle.cancel(rpc_timeout=self._timeout)
         except RPCError as err:
@@ -247,8 +254,8 @@ class JobGateway:
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
-    async def _require_running(self, job_id: str) -> None:
-        desc, view = await self._describe(job_id)
+    async def _require_running(self, job_id: str, owner: str | None) -> None:
+        desc, view = await self._describe(job_id, owner)
         if desc.status != WorkflowExecutionStatus.RUNNING or view.status.is_terminal:
             raise ApiError(409, f"The job has already finished ({view.status.value}).")
 

@@ -16,7 +16,10 @@ class CreateJobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     task_description: str = Field(min_length=10, max_length=4000)
-    user_id: str = Field(default="default", pattern=USER_ID_PATTERN)
+    user_id: str | None = Field(
+        default=None, pattern=USER_ID_PATTERN,
+        description="Owner in open mode (default 'default'); with API keys the key's user.",
+    )
     enable_hitl_confirm: bool = False
     enable_hitl_preview: bool = False
     enable_hitl_review: bool = False

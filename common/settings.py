@@ -34,10 +34,19 @@ class Settings(BaseSettings):
     pass_threshold: float = Field(default=0.75, ge=0, le=1)
     # Simulated model latency for the offline author (tests and benchmarks).
     offline_delay_seconds: float = Field(default=0.0, ge=0)
+    # LLM authors (`model` = "openai:<model>" / "anthropic:<model>"); an OpenAI-compatible
+    # server (Ollama, vLLM, LM Studio) via llm_base_url. The key falls back to the
+    # provider's own variable (OPENAI_API_KEY / ANTHROPIC_API_KEY).
+    llm_base_url: str | None = None
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_timeout_seconds: float = Field(default=120.0, gt=0)
 
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # JSON list of {key_sha256, user_id, role}; the file wins over the variable.
+    api_keys_file: Path | None = None
+    api_keys: str | None = Field(default=None, repr=False)
 
     # Worker
     worker_max_concurrent_activities: int = Field(default=100, gt=0)

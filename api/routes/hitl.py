@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
+from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.schemas import AnswerRequest, AnswerResponse, HitlConfig, PromptResponse
 from workflows.hitl import PHASE_OF, REVISABLE_TYPES, waiting_status
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/hitl")
 
 
 @router.get("/config", response_model=HitlConfig)
-async def hitl_config(settings: SettingsDep) -> HitlConfig:
+async def hitl_config(settings: SettingsDep, caller: CallerDep) -> HitlConfig:
     checkpoints = {
         t.value: {
             "phase": PHASE_OF[t].value,
@@ -37,17 +38,19 @@ async def hitl_config(settings: SettingsDep) -> HitlConfig:
 
 
 @router.get("/{job_id}/prompt", response_model=PromptResponse)
-async def get_prompt(job_id: str, gateway: GatewayDep) -> PromptResponse:
-    view = await gateway.view(job_id)
+async def get_prompt(job_id: str, gateway: GatewayDep, caller: CallerDep) -> PromptResponse:
+    view = await gateway.view(job_id, caller.owner_scope)
     return PromptResponse(job_id=view.job_id, status=view.status, prompt=view.prompt)
 
 
 @router.post("/{job_id}/response", response_model=AnswerResponse)
-async def post_response(job_id: str, body: AnswerRequest, gateway: GatewayDep) -> AnswerResponse:
+async def post_response(
+    job_id: str, body: AnswerRequest, gateway: GatewayDep, caller: CallerDep
+) -> AnswerResponse:
     # Without a caller-chosen id, this request still retries safely inside Temporal.
     response = HitlResponse(**body.model_dump())
     response.response_id = body.response_id or uuid.uuid4().hex
-    ack = await gateway.answer(job_id, response)
+    ack = await gateway.answer(job_id, response, caller.owner_scope)
     return AnswerResponse(
         job_id=job_id, prompt_id=ack.prompt_id, response_id=response.response_id,
         action=ack.action, status=ack.status, duplicate=ack.duplicate, prompt=ack.prompt,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
+from api.auth import Caller, CallerDep
 from api.deps import GatewayDep, SettingsDep
+from api.errors import ApiError
 from api.schemas import (
     USER_ID_PATTERN,
     CancelResponse,
@@ -24,12 +26,12 @@ router = APIRouter()
 @router.post("/skills/create", status_code=status.HTTP_202_ACCEPTED,
              response_model=CreateJobResponse)
 async def create_job(
-    body: CreateJobRequest, gateway: GatewayDep, settings: SettingsDep, request: Request
+    body: CreateJobRequest, gateway: GatewayDep, settings: SettingsDep, caller: CallerDep
 ) -> CreateJobResponse:
     job = JobInput(
         job_id=str(uuid.uuid4()),
         task_description=body.task_description,
-        user_id=body.user_id,
+        user_id=_owner_for_create(body, caller),
         enable_hitl_confirm=body.enable_hitl_confirm,
         enable_hitl_preview=body.enable_hitl_preview,
         enable_hitl_review=body.enable_hitl_review,
@@ -42,15 +44,30 @@ async def create_job(
     return CreateJobResponse(job_id=job.job_id, status=JobStatus.PENDING)
 
 
+def _owner_for_create(body: CreateJobRequest, caller: Caller) -> str:
+    """The key's user owns the job; only admins may create for someone else."""
+    if caller.open_mode or caller.user_id is None:
+        return body.user_id or "default"
+    if body.user_id and body.user_id != caller.user_id and not caller.is_admin:
+        raise ApiError(403, f"Your API key belongs to {caller.user_id!r}; you cannot create "
+                            f"jobs as {body.user_id!r}.")
+    return body.user_id if caller.is_admin and body.user_id else caller.user_id
+
+
 @router.get("/jobs", response_model=JobList)
 async def list_jobs(
     gateway: GatewayDep,
+    caller: CallerDep,
     status: JobStatus | None = None,
     user_id: Annotated[str | None, Query(pattern=USER_ID_PATTERN)] = None,
     phase: Phase | None = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     page_token: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> JobList:
+    if caller.owner_scope is not None:
+        if user_id not in (None, caller.owner_scope):
+            return JobList(jobs=[], next_page_token=None)
+        user_id = caller.owner_scope
     jobs, next_token = await gateway.list(
         status=status, user_id=user_id, phase=phase, page_size=page_size, page_token=page_token
     )
@@ -58,13 +75,13 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail)
-async def get_job(job_id: str, gateway: GatewayDep) -> JobDetail:
-    view = await gateway.view(job_id)
+async def get_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> JobDetail:
+    view = await gateway.view(job_id, caller.owner_scope)
     return JobDetail.model_validate(view.model_dump())
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED,
              response_model=CancelResponse)
-async def cancel_job(job_id: str, gateway: GatewayDep) -> CancelResponse:
-    await gateway.cancel(job_id)
+async def cancel_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> CancelResponse:
+    await gateway.cancel(job_id, caller.owner_scope)
     return CancelResponse(job_id=job_id, status="cancelling")
