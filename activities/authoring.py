@@ -53,7 +53,7 @@ async def heartbeating(detail: str) -> AsyncIterator[None]:
             await task
 
 
-def rule_check(plan: Understanding) -> Understanding:
+def rule_check(plan: Understanding, task: str) -> Understanding:
     """Fill `rule_issues` and `suggested_fixes` from the format rules."""
     issues: list[str] = []
     fixes: list[SuggestedFix] = []
@@ -62,7 +62,7 @@ def rule_check(plan: Understanding) -> Understanding:
     if issues:
         fixes.append(SuggestedFix(
             field="skill_name", issue=issues[0], current=plan.skill_name,
-            suggested=suggest_name(plan.skill_name or plan.domain or "skill"),
+            suggested=suggest_name(" ".join(plan.topics) or f"{plan.domain} {task}"),
             explanation="Names are ASCII kebab-case, at most 64 characters, "
                         "without reserved or vague words.",
         ))
@@ -91,7 +91,7 @@ class AuthoringActivities:
     async def understand_task(self, request: UnderstandInput) -> Understanding:
         async with heartbeating("understanding"):
             plan = await self._author.understand(request)
-        return rule_check(plan)
+        return rule_check(plan, request.task_description)
 
     @activity.defn(name=ACTIVITY_GENERATE)
     async def generate_skill(self, request: GenerateInput) -> SkillContent:

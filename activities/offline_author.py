@@ -98,9 +98,12 @@ class OfflineAuthor:
     async def understand(self, request: UnderstandInput) -> Understanding:
         await self._think()
         task = request.task_description
+        requested = REQUESTED_NAME.search(task)
+        # The subject comes from what the skill does, not from the name asked for.
+        subject_text = task.replace(requested.group(1), " ") if requested else task
         answers = " ".join(str(v) for v in _flatten(request.clarifications.values()))
         basis = f"{task} {answers} {' '.join(request.feedback)}"
-        keywords = _keywords(f"{task} {answers}")
+        keywords = _keywords(f"{subject_text} {answers}")
         subject = [w for w in keywords if w not in VAGUE_WORDS][:4] or ["task", "workflow"]
         category = _category(_words(basis))
 
@@ -112,7 +115,6 @@ class OfflineAuthor:
                 questions=_questions(),
             )
 
-        requested = REQUESTED_NAME.search(task)
         name = request.skill_name or (requested.group(1) if requested else "-".join(subject[:4]))
         phrase = _verb_phrase(task)
         if answers:

@@ -381,7 +381,7 @@ def suggest_description(name: str, description: str) -> str:
     clause = f"Use when the user asks about {_truncate_words(topic, 200)}."
     body = _truncate_words(text, DESCRIPTION_MAX - len(clause) - 1)
     if body and body[-1] not in ".!?":
-        body = _truncate_words(body, DESCRIPTION_MAX - len(clause) - 2) + "."
+        body = _truncate_words(body, DESCRIPTION_MAX - len(clause) - 2).rstrip(".!?") + "."
     return f"{body} {clause}".strip()
 
 
@@ -467,6 +467,8 @@ def _frontmatter_checks(skill: ParsedSkill) -> list[ValidationCheck]:
     if skill.stage == "no_frontmatter":
         start = (skill.folder.skill_md or "").lstrip("\ufeff")[:30].splitlines()
         found = f" (it starts with '{start[0]}')" if start else " (the file is empty)"
+        if start and not start[0].strip():
+            found = " (it starts with a blank line)"
         if (skill.folder.skill_md or "").startswith("\ufeff"):
             found = " (it starts with a byte-order mark)"
         checks.append(
