@@ -14,7 +14,9 @@ from temporalio.worker import Worker
 from activities.authoring import AuthoringActivities
 from activities.authors import make_author
 from activities.drafts import DraftActivities
+from activities.promotion import PromotionActivities
 from activities.validation import validate_skill
+from activities.webhooks import WebhookActivities
 from common.settings import Settings, get_settings
 from common.temporal import connect
 from workflows.skill_job import SkillJob
@@ -25,6 +27,8 @@ log = logging.getLogger("skill_fleet.worker")
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     authoring = AuthoringActivities(make_author(settings))
     drafts = DraftActivities(settings.skills_root)
+    promotion = PromotionActivities(settings.skills_root)
+    webhooks = WebhookActivities(settings.webhook_secret)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -35,6 +39,8 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             validate_skill,
             drafts.save_draft,
             drafts.delete_draft,
+            promotion.promote_draft,
+            webhooks.deliver_webhook,
         ],
         activity_executor=executor,
         max_concurrent_activities=settings.worker_max_concurrent_activities,

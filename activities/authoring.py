@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from skill_format import description_issues, name_issues, suggest_description, suggest_name
 from workflows.models import (
@@ -83,6 +84,21 @@ def rule_check(plan: Understanding, task: str) -> Understanding:
     return plan
 
 
+# Well below Temporal's 2 MB payload limit, with room for the job's other state.
+MAX_SKILL_BYTES = 512 * 1024
+
+
+def check_size(content: SkillContent, limit: int = MAX_SKILL_BYTES) -> SkillContent:
+    size = len(content.skill_md.encode()) + sum(len(t.encode()) for t in content.files.values())
+    if size > limit:
+        raise ApplicationError(
+            f"The generated skill is {size} bytes; the limit is {limit}. "
+            "Ask for a narrower skill or move material out.",
+            type="ContentTooLarge", non_retryable=True,
+        )
+    return content
+
+
 class AuthoringActivities:
     def __init__(self, author: Author) -> None:
         self._author = author
@@ -96,4 +112,4 @@ class AuthoringActivities:
     @activity.defn(name=ACTIVITY_GENERATE)
     async def generate_skill(self, request: GenerateInput) -> SkillContent:
         async with heartbeating("generating"):
-            return await self._author.generate(request)
+            return check_size(await self._author.generate(request))

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 SEGMENT = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Segments a caller may name when reading the library: plain ASCII, no leading '.' or '_'
+# (so no '..', hidden or scratch folders, and no `_drafts`, which is read per job).
+READ_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+MAX_PATH_CHARS = 512
 JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 DRAFTS_DIR = "_drafts"
 
@@ -54,3 +59,58 @@ def draft_dir(skills_root: Path, job_id: str, taxonomy_path: str) -> Path:
 def scratch_dir(parent: Path) -> Path:
     """A fresh sibling folder to build into before an atomic rename."""
     return parent / f".tmp-{uuid.uuid4().hex}"
+
+
+def check_relative_path(raw: str) -> list[str]:
+    """Split a caller-supplied library path, refusing anything that could mean another place.
+
+    Checked on the text before any filesystem call: the API decodes `%xx` once, so a `%`
+    left over is double encoding; backslashes, NUL and non-ASCII look-alikes are refused
+    rather than interpreted.
+    """
+    if not raw or not raw.strip("/"):
+        raise UnsafePathError("The skill path is empty.")
+    if len(raw) > MAX_PATH_CHARS:
+        raise UnsafePathError(f"The skill path is longer than {MAX_PATH_CHARS} characters.")
+    if "\x00" in raw:
+        raise UnsafePathError("The skill path contains a NUL byte.")
+    if "\\" in raw:
+        raise UnsafePathError("The skill path contains a backslash; separate folders with '/'.")
+    if "%" in raw:
+        raise UnsafePathError("The skill path contains '%': percent-encoded paths are refused.")
+    if raw.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", raw):
+        raise UnsafePathError(
+            f"The skill path {raw[:80]!r} is absolute; give it relative to the skills root."
+        )
+    segments = raw.rstrip("/").split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise UnsafePathError(
+                f"The skill path {raw[:80]!r} has an empty, '.' or '..' segment; it must "
+                "stay inside the skills root."
+            )
+        if not READ_SEGMENT.match(segment):
+            raise UnsafePathError(
+                f"The skill path segment {segment[:80]!r} is not allowed: use ASCII letters, "
+                "digits, '.', '_' and '-' (at most 128 characters, not starting with '.' "
+                "or '_')."
+            )
+    return segments
+
+
+def safe_join(root: Path, segments: Iterable[str]) -> Path:
+    """Join checked segments under `root`, refusing any symlink on the way (even one that
+    points inside): a library path must name the folder it appears to name."""
+    base = root.resolve()
+    current = base
+    try:
+        for segment in segments:
+            if segment in ("", ".", "..") or "/" in segment or "\x00" in segment:
+                raise UnsafePathError(f"Invalid path segment {segment[:80]!r}.")
+            current = current / segment
+            if current.is_symlink():
+                rel = current.relative_to(base)
+                raise UnsafePathError(f"Path {rel} is a symlink; symlinks are refused.")
+        return inside(base, current)
+    except OSError as err:  # e.g. a name too long for the filesystem
+        raise UnsafePathError(f"Path cannot be used: {err.strerror}.") from err

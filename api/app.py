@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.auth import ApiKeys
+from api.body_limit import BodySizeLimitMiddleware
 from api.errors import RequestIdMiddleware, install_error_handlers
 from api.job_gateway import JobGateway
-from api.routes import drafts, events, health, hitl, jobs, skills
+from api.routes import drafts, events, health, hitl, inbox, jobs, skills
 from common.settings import Settings, get_settings
 from common.temporal import connect
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         description="Turn a task description into an Agent Skill, with a human in the loop.",
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(jobs.router, prefix=API_PREFIX)
     app.include_router(hitl.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(inbox.router, prefix=API_PREFIX)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(skills.router, prefix=API_PREFIX)
     return app

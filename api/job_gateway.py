@@ -19,15 +19,21 @@ from temporalio.client import (
     WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
-from api.schemas import JobSummary
+from api.schemas import InboxItem, JobSummary
 from common.settings import Settings
 from workflows import names
 from workflows import search_attributes as sa
@@ -41,8 +47,11 @@ from workflows.models import (
     Phase,
     PromoteRequest,
     PromoteResult,
+    RewindAck,
+    RewindRequest,
 )
 
+MEMO_FINGERPRINT = "request_sha256"
 PROMOTE_REFUSAL_STATUS = {
     "not_completed": 400,
     "no_draft": 400,
@@ -50,6 +59,11 @@ PROMOTE_REFUSAL_STATUS = {
     "promotion_in_progress": 409,
     "TargetExists": 409,
     "UnsafePath": 422,
+}
+REWIND_REFUSAL_STATUS = {
+    "not_waiting": 409,
+    "invalid_rewind": 409,
+    "revision_limit": 422,
 }
 REFUSAL_STATUS = {
     "nothing_pending": 409,
@@ -83,22 +97,57 @@ class JobGateway:
     def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(parse_job_id(job_id))
 
-    async def start(self, job: JobInput) -> None:
+    async def start(self, job: JobInput, fingerprint: str | None = None) -> JobView | None:
+        """Start the job. With a fingerprint (idempotent create) return the job as it is."""
+        memo: dict[str, str] = {"task_description": job.task_description[:500]}
+        if fingerprint:
+            memo[MEMO_FINGERPRINT] = fingerprint
         try:
             await self._client.start_workflow(
                 names.WORKFLOW_TYPE,
                 job,
                 id=job.job_id,
                 task_queue=self._settings.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+                if fingerprint else WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=sa_initial(job),
-                memo={"task_description": job.task_description[:500]},
+                memo=memo,
                 static_summary=f"Skill job for {job.user_id}: {job.task_description[:120]}",
                 static_details=job.task_description,
                 rpc_timeout=self._timeout,
             )
+        except WorkflowAlreadyStartedError:
+            if not fingerprint:
+                raise
         except RPCError as err:
             raise _unavailable(err) from err
+        if not fingerprint:
+            return None
+        desc, view = await self._describe(job.job_id, job.user_id)
+        if (await desc.memo()).get(MEMO_FINGERPRINT) != fingerprint:
+            raise ApiError(422, "This Idempotency-Key was used with a different request body.")
+        return view
+
+    async def active_jobs(self, user_id: str) -> int:
+        """Jobs of a user that are not finished (visibility count; eventually consistent)."""
+        active = ", ".join(f"'{s.value}'" for s in JobStatus if not s.is_terminal)
+        query = (f"WorkflowType = '{names.WORKFLOW_TYPE}' AND {sa.USER.name} = '{user_id}' "
+                 f"AND {sa.STATUS.name} IN ({active})")
+        try:
+            count = await self._client.count_workflows(query, rpc_timeout=self._timeout)
+        except RPCError as err:
+            raise _unavailable(err) from err
+        return count.count
+
+    async def exists(self, job_id: str) -> bool:
+        try:
+            await self._handle(job_id).describe(rpc_timeout=self._timeout)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise _unavailable(err) from err
+        return True
 
     async def view(self, job_id: str, owner: str | None = None) -> JobView:
         """The job's latest published view, from one `describe` call."""
@@ -234,6 +283,25 @@ class JobGateway:
         except RPCError as err:
             raise _unavailable(err) from err
 
+    async def rewind(self, job_id: str, request: RewindRequest,
+                     owner: str | None = None) -> RewindAck:
+        handle = self._handle(job_id)
+        await self._require_running(job_id, owner)
+        try:
+            return await handle.execute_update(
+                names.UPDATE_REWIND, request, result_type=RewindAck, rpc_timeout=self._timeout,
+            )
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type in REWIND_REFUSAL_STATUS:
+                raise ApiError(REWIND_REFUSAL_STATUS[cause.type], cause.message,
+                               reason=cause.type) from err
+            raise ApiError(409, f"The rewind was not applied: {cause or err}") from err
+        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+            raise ApiError(503, "No worker took the rewind in time; retry.") from err
+        except RPCError as err:
+            raise _unavailable(err) from err
+
     async def events(self, job_id: str, after: int, owner: str | None = None) -> EventsPage:
         """New events after `after`, read with a query (needs a worker)."""
         handle = self._handle(job_id)
@@ -243,6 +311,56 @@ class JobGateway:
                                       rpc_timeout=self._timeout)
         except RPCError as err:
             raise _unavailable(err) from err
+
+    async def fetch_events(self, job_id: str, after: int) -> EventsPage:
+        """`events` without the describe: for a stream that has already checked ownership.
+
+        The query returns only events with seq > `after`, so its cost follows what is
+        new, not the length of the log.
+        """
+        try:
+            return await self._handle(job_id).query(
+                names.QUERY_GET_EVENTS, after, result_type=EventsPage,
+                rpc_timeout=self._timeout,
+            )
+        except WorkflowQueryFailedError as err:
+            raise ApiError(503, f"The events query failed: {err}") from err
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise ApiError(404, f"Job {job_id} not found.") from err
+            raise _unavailable(err) from err
+
+    async def pending_prompts(
+        self, *, user_id: str | None, page_size: int, page_token: str | None
+    ) -> tuple[list[InboxItem], str | None]:
+        """Prompts waiting for a human: one visibility list call per page, no per-job reads.
+
+        SQL visibility (the dev server's SQLite, Postgres, MySQL) rejects ORDER BY
+        ("operation is not supported: 'ORDER BY' clause") and returns running workflows
+        newest-started first; so each page is sorted here, oldest prompt first.
+        """
+        clauses = [
+            f"WorkflowType = '{names.WORKFLOW_TYPE}'",
+            "ExecutionStatus = 'Running'",
+            f"{sa.HITL_TYPE.name} IS NOT NULL",
+        ]
+        if user_id:
+            clauses.append(f"{sa.USER.name} = '{user_id}'")
+        token = _decode_token(page_token) if page_token else None
+        iterator = self._client.list_workflows(
+            " AND ".join(clauses), page_size=page_size, next_page_token=token,
+            rpc_timeout=self._timeout,
+        )
+        try:
+            await iterator.fetch_next_page(page_size=page_size)
+        except RPCError as err:
+            if err.status == RPCStatusCode.INVALID_ARGUMENT:
+                raise ApiError(400, "Invalid page token or filter.") from err
+            raise _unavailable(err) from err
+        items = [item for w in iterator.current_page or [] if (item := await _inbox_item(w))]
+        items.sort(key=lambda i: (i.created_at, i.job_id))
+        next_token = iterator.next_page_token
+        return items, base64.urlsafe_b64encode(next_token).decode() if next_token else None
 
     async def cancel(self, job_id: str, owner: str | None = None) -> None:
         handle = self._handle(job_id)
@@ -317,4 +435,23 @@ async def _summary(w: WorkflowExecution) -> JobSummary:
         created_at=w.start_time.isoformat() if w.start_time else None,
         updated_at=view.get("updated_at")
         or (w.close_time.isoformat() if w.close_time else None),
+    )
+
+
+async def _inbox_item(w: WorkflowExecution) -> InboxItem | None:
+    """The pending prompt of a listed job, from the memo view the list result carries."""
+    memo = await w.memo()
+    prompt = (memo.get(names.MEMO_VIEW) or {}).get("prompt")
+    if not prompt:  # the attribute and the memo are upserted together; be safe anyway
+        return None
+    attrs = w.typed_search_attributes
+    return InboxItem(
+        job_id=w.id,
+        user_id=attrs.get(sa.USER),
+        type=prompt["type"],
+        prompt_id=prompt["prompt_id"],
+        created_at=prompt["created_at"],
+        deadline=prompt.get("deadline") or attrs.get(sa.HITL_DEADLINE),
+        summary=prompt.get("summary") or "",
+        assignee=prompt.get("assignee") or None,
     )

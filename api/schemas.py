@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from workflows.hitl import MAX_FEEDBACK_CHARS
-from workflows.models import HitlAction, HitlPrompt, JobStatus, JobView, Phase, TimeoutAction
+from workflows.models import (
+    HitlAction,
+    HitlPrompt,
+    HitlType,
+    JobStatus,
+    JobView,
+    Phase,
+    TimeoutAction,
+)
 
 USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
 
@@ -25,6 +34,15 @@ class CreateJobRequest(BaseModel):
     enable_hitl_review: bool = False
     hitl_timeout_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
     on_hitl_timeout: TimeoutAction | None = None
+    webhook_url: HttpUrl | None = Field(
+        default=None, description="Receives a signed POST for each event of this job.")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _short_url(cls, url: HttpUrl | None) -> HttpUrl | None:
+        if url is not None and len(str(url)) > 2000:
+            raise ValueError("webhook_url is longer than 2000 characters")
+        return url
 
 
 class CreateJobResponse(BaseModel):
@@ -99,3 +117,21 @@ class HitlConfig(BaseModel):
 class Health(BaseModel):
     status: str
     temporal: str
+
+
+class InboxItem(BaseModel):
+    """One prompt waiting for a human, as the inbox lists it (from the job's memo view)."""
+
+    job_id: str
+    user_id: str | None
+    type: HitlType
+    prompt_id: int
+    created_at: datetime
+    deadline: datetime | None
+    summary: str
+    assignee: str | None = None
+
+
+class InboxPage(BaseModel):
+    prompts: list[InboxItem]
+    next_page_token: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflows.models import TimeoutAction
@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     on_hitl_timeout: TimeoutAction = TimeoutAction.CANCEL
     max_revisions: int = Field(default=3, ge=0)
     pass_threshold: float = Field(default=0.75, ge=0, le=1)
+    # Reminders before a prompt's deadline, e.g. "1h,15m"; escalation to a group, e.g. "10m".
+    hitl_reminders: str = ""
+    hitl_escalate_before: str = ""
+    hitl_escalation_group: str = "admins"
+    # Webhooks: default receiver for every job, and the HMAC-SHA256 signing secret.
+    webhook_url: str | None = None
+    webhook_secret: str | None = Field(default=None, repr=False)
     # Simulated model latency for the offline author (tests and benchmarks).
     offline_delay_seconds: float = Field(default=0.0, ge=0)
     # LLM authors (`model` = "openai:<model>" / "anthropic:<model>"); an OpenAI-compatible
@@ -44,9 +51,13 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    max_active_jobs_per_user: int = Field(default=100, ge=0)  # 0: no cap
+    max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # JSON list of {key_sha256, user_id, role}; the file wins over the variable.
     api_keys_file: Path | None = None
     api_keys: str | None = Field(default=None, repr=False)
+    # SSE heartbeat comment interval; unset means api.event_stream.HEARTBEAT_SECONDS (15).
+    sse_heartbeat_seconds: float | None = Field(default=None, gt=0)
 
     # Worker
     worker_max_concurrent_activities: int = Field(default=100, gt=0)
@@ -59,6 +70,38 @@ class Settings(BaseSettings):
     ui_port: int = 8233
 
     log_level: str = "INFO"
+
+    @field_validator("hitl_reminders", "hitl_escalate_before")
+    @classmethod
+    def _durations_parse(cls, value: str) -> str:
+        parse_durations(value)
+        return value
+
+    @property
+    def reminder_offsets(self) -> list[float]:
+        return sorted(parse_durations(self.hitl_reminders), reverse=True)
+
+    @property
+    def escalate_before_seconds(self) -> float | None:
+        found = parse_durations(self.hitl_escalate_before)
+        return found[0] if found else None
+
+
+def parse_durations(text: str) -> list[float]:
+    """'1h,15m,30s' -> [3600, 900, 30]; a bare number is seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    out: list[float] = []
+    for part in filter(None, (p.strip().lower() for p in text.split(","))):
+        unit = part[-1] if part[-1] in units else "s"
+        number = part[:-1] if part[-1] in units else part
+        try:
+            value = float(number) * units[unit]
+        except ValueError:
+            raise ValueError(f"Invalid duration {part!r}: use e.g. 90s, 15m, 1h, 2d") from None
+        if value <= 0:
+            raise ValueError(f"Duration {part!r} must be positive")
+        out.append(value)
+    return out
 
 
 @lru_cache

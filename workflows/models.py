@@ -90,6 +90,11 @@ class JobInput(BaseModel):
     pass_threshold: float = 0.75
     # A completed job stays open this long to accept `promote`.
     promotion_window_seconds: float = 30 * 24 * 3600
+    # Reminders this many seconds before a prompt's deadline; escalation likewise.
+    reminder_offsets_seconds: list[float] = Field(default_factory=list)
+    escalate_before_seconds: float | None = None
+    escalation_group: str = "admins"
+    webhook_url: str | None = None
     created_at: datetime | None = None
 
 
@@ -237,6 +242,9 @@ class HitlPrompt(BaseModel):
     revisions_used: int = 0
     revisions_left: int = 0
     summary: str = ""
+    # Who should answer: the job's user, or `group:<name>` once escalated.
+    assignee: str = ""
+    reminders_sent: int = 0
     # The type's payload: questions, suggested fixes, summary, content, report...
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -421,3 +429,42 @@ class EventsPage(BaseModel):
     events: list[JobEvent]
     last_seq: int
     terminal: bool
+
+
+# --------------------------------------------------------------------------- rewind
+
+
+class RewindEdits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skill_name: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                                   max_length=64)
+    description: str | None = Field(default=None, min_length=1, max_length=1024,
+                                    pattern=r"^[^<>]*$")
+    outline: list[str] | None = Field(default=None, max_length=30)
+    feedback: str | None = Field(default=None, max_length=4000)
+
+
+class RewindRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Literal["understanding", "generation", "validation"]
+    edits: RewindEdits = Field(default_factory=RewindEdits)
+
+
+class RewindAck(BaseModel):
+    to: Phase
+    status: JobStatus
+    rewinds_used: int
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class WebhookInput(BaseModel):
+    url: str
+    job_id: str
+    user_id: str
+    status: JobStatus
+    phase: Phase
+    event: JobEvent

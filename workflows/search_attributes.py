@@ -12,8 +12,10 @@ PHASE = SearchAttributeKey.for_keyword("SkillJobPhase")
 USER = SearchAttributeKey.for_keyword("SkillJobUser")
 HITL_TYPE = SearchAttributeKey.for_keyword("SkillJobHitlType")
 HITL_DEADLINE = SearchAttributeKey.for_datetime("SkillJobHitlDeadline")
+# The job's user, or `group:<name>` once a waiting prompt is escalated.
+ASSIGNEE = SearchAttributeKey.for_keyword("SkillJobAssignee")
 
-ALL = (STATUS, PHASE, USER, HITL_TYPE, HITL_DEADLINE)
+ALL = (STATUS, PHASE, USER, HITL_TYPE, HITL_DEADLINE, ASSIGNEE)
 
 _CLI_TYPE_NAMES = {
     SearchAttributeIndexedValueType.KEYWORD: "Keyword",

@@ -7,7 +7,7 @@ handlers only record what arrived. All state lives in one `JobState`.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -43,6 +43,8 @@ with workflow.unsafe.imports_passed_through():
         PromoteInput,
         PromoteRequest,
         PromoteResult,
+        RewindAck,
+        RewindRequest,
         SaveDraftInput,
         SaveDraftResult,
         SkillContent,
@@ -52,9 +54,12 @@ with workflow.unsafe.imports_passed_through():
         UnderstandInput,
         ValidateInput,
         ValidationReport,
+        WebhookInput,
     )
     from workflows.names import MEMO_VIEW
     from workflows.prompt_text import prompt_markdown, prompt_summary
+    from workflows.reminders import nudges
+    from workflows.webhook_outbox import WebhookOutbox
 
 # Authoring calls a model: allow minutes, notice a dead worker within seconds.
 AUTHOR_OPTIONS: dict[str, Any] = {
@@ -86,6 +91,14 @@ class JobCancelled(Exception):
     """A human (or a timeout policy) ended the job at a checkpoint."""
 
 
+class Rewound(Exception):
+    """A human sent the job back to the start of an earlier phase."""
+
+    def __init__(self, request: RewindRequest) -> None:
+        super().__init__(request.to)
+        self.request = request
+
+
 @workflow.defn(name=names.WORKFLOW_TYPE)
 class SkillJob:
     @workflow.init
@@ -100,6 +113,10 @@ class SkillJob:
             options=job,
         )
         self._answer: HitlResponse | None = None
+        self._rewind: RewindRequest | None = None
+        self._understand_request = UnderstandInput(task_description=job.task_description)
+        self._outbox = WebhookOutbox(job.webhook_url, self._webhook_input,
+                                     self._webhook_failed)
         self._promotion: PromoteRequest | None = None
         self._promotion_outcome: PromoteResult | ApplicationError | None = None
         self._published: dict[str, Any] = {}
@@ -109,10 +126,10 @@ class SkillJob:
 
     @workflow.run
     async def run(self, job: JobInput) -> JobState:
+        delivery = asyncio.create_task(self._outbox.run())
         self._record("job_started", task_description=job.task_description, user_id=job.user_id)
         try:
-            plan = await self._understanding()
-            content, report = await self._generation_and_validation(plan)
+            plan, content, report = await self._phases()
             await self._save(plan, content, report)
             await self._offer_promotion(plan)
         except JobCancelled as stop:
@@ -125,11 +142,57 @@ class SkillJob:
             else:
                 self._fail(err)
         self._publish()
+        self._outbox.close()
+        await delivery
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
+    async def _phases(self) -> tuple[Understanding, SkillContent, ValidationReport]:
+        """Understanding, then Generation and Validation; a rewind restarts a phase."""
+        start = Phase.UNDERSTANDING
+        feedback: str | None = None
+        while True:
+            try:
+                if start is Phase.UNDERSTANDING:
+                    await self._understanding()
+                    start = Phase.GENERATION
+                assert self.state.understanding is not None
+                content, report = await self._generation_and_validation(
+                    self.state.understanding, start, feedback)
+                return self.state.understanding, content, report
+            except Rewound as rewind:
+                start, feedback = self._apply_rewind(rewind.request)
+
+    def _apply_rewind(self, request: RewindRequest) -> tuple[Phase, str | None]:
+        edits = request.edits
+        to = Phase(request.to)
+        self.state.validation = None
+        self.state.validation_passed = None
+        self.state.validation_status = None
+        self.state.validation_score = None
+        if to is Phase.UNDERSTANDING:
+            req = self._understand_request
+            req.skill_name = edits.skill_name or req.skill_name
+            req.description = edits.description or req.description
+            if edits.feedback:
+                req.feedback.append(edits.feedback)
+        elif to is Phase.GENERATION and self.state.understanding is not None:
+            updates = {k: v for k, v in {"skill_name": edits.skill_name,
+                                        "description": edits.description,
+                                        "outline": edits.outline}.items() if v}
+            plan = self.state.understanding.model_copy(update=updates)
+            if edits.skill_name:
+                category = plan.taxonomy_path.split("/")[0] or plan.category or "general"
+                plan.taxonomy_path = f"{category}/{edits.skill_name}"
+            self.state.understanding = plan
+            self.state.skill_name = plan.skill_name
+            self.state.intended_taxonomy_path = plan.taxonomy_path
+        self._record("rewound", to=to.value, edits=edits.model_dump(exclude_none=True))
+        self._rewind = None
+        return to, edits.feedback if to is not Phase.UNDERSTANDING else None
+
     async def _understanding(self) -> Understanding:
-        request = UnderstandInput(task_description=self.state.task_description)
+        request = self._understand_request
         while True:
             self._progress(Phase.UNDERSTANDING, "Understanding the task", 10)
             plan = await workflow.execute_activity(
@@ -170,11 +233,24 @@ class SkillJob:
             return plan
 
     async def _generation_and_validation(
-        self, plan: Understanding
+        self, plan: Understanding, start: Phase, feedback: str | None
     ) -> tuple[SkillContent, ValidationReport]:
-        feedback: str | None = None
         auto_refinements = 0
+        regenerate = start is not Phase.VALIDATION or self.state.content is None
         while True:
+            if not regenerate:
+                regenerate = True
+                content = self.state.content
+                assert content is not None
+                if feedback:
+                    self._record("reviewer_note", note=feedback)
+                feedback = None
+                report = await self._validate(plan, content)
+                answer = await self._review(report) if self._needs_review(report) else None
+                if answer and answer.normalized_action() is HitlAction.REVISE:
+                    feedback = answer.feedback
+                    continue
+                return content, report
             self._progress(Phase.GENERATION, "Writing the skill", 40)
             content = await workflow.execute_activity(
                 names.ACTIVITY_GENERATE,
@@ -191,32 +267,40 @@ class SkillJob:
                     feedback = answer.feedback
                     continue
 
-            self._progress(Phase.VALIDATION, "Validating the skill", 75)
-            report = await workflow.execute_activity(
-                names.ACTIVITY_VALIDATE,
-                ValidateInput(skill_name=plan.skill_name, content=content,
-                              example_requests=plan.example_requests,
-                              near_misses=plan.near_misses,
-                              pass_threshold=self.state.options.pass_threshold),
-                result_type=ValidationReport, summary="Validate the skill", **AUTHOR_OPTIONS,
-            )
-            self._set_validation(report)
-
+            report = await self._validate(plan, content)
             if not report.passed and auto_refinements < MAX_AUTO_REFINEMENTS:
                 auto_refinements += 1
                 feedback = "Fix these validation findings: " + "; ".join(
                     report.errors + report.warnings
                 )
                 continue
-            if not report.passed or self.state.options.enable_hitl_review:
-                answer = await self._ask(
-                    HitlType.VALIDATE, {"report": report.model_dump()},
-                    validation_failed=not report.passed,
-                )
+            if self._needs_review(report):
+                answer = await self._review(report)
                 if answer.normalized_action() is HitlAction.REVISE:
                     feedback = answer.feedback
                     continue
             return content, report
+
+    async def _validate(self, plan: Understanding, content: SkillContent) -> ValidationReport:
+        self._progress(Phase.VALIDATION, "Validating the skill", 75)
+        report = await workflow.execute_activity(
+            names.ACTIVITY_VALIDATE,
+            ValidateInput(skill_name=plan.skill_name, content=content,
+                          example_requests=plan.example_requests,
+                          near_misses=plan.near_misses,
+                          pass_threshold=self.state.options.pass_threshold),
+            result_type=ValidationReport, summary="Validate the skill", **AUTHOR_OPTIONS,
+        )
+        self._set_validation(report)
+        return report
+
+    def _needs_review(self, report: ValidationReport) -> bool:
+        """A failed validation always stops for a human; a passed one only if opted in."""
+        return not report.passed or self.state.options.enable_hitl_review
+
+    async def _review(self, report: ValidationReport) -> HitlResponse:
+        return await self._ask(HitlType.VALIDATE, {"report": report.model_dump()},
+                               validation_failed=not report.passed)
 
     async def _save(
         self, plan: Understanding, content: SkillContent, report: ValidationReport
@@ -304,6 +388,7 @@ class SkillJob:
             answer_schema=answer_schema(hitl_type, data, actions),
             revisions_used=used,
             revisions_left=left,
+            assignee=self.state.user_id,
             data=data,
         )
         prompt.summary = prompt_summary(prompt)
@@ -316,20 +401,13 @@ class SkillJob:
         self._publish()
         workflow.set_current_details(prompt_markdown(prompt, self.state.job_id))
 
-        try:
-            await workflow.wait_condition(
-                lambda: self._answer is not None,
-                timeout=timedelta(seconds=opts.hitl_timeout_seconds),
-                timeout_summary=f"{hitl_type.value} deadline",
-            )
-            answer = self._answer
-            assert answer is not None
-        except TimeoutError:
+        answer = await self._wait_for_answer(prompt)
+        if answer is None:
             self._record("prompt_timed_out", prompt_id=prompt.prompt_id,
                          timeout_action=opts.on_hitl_timeout.value)
             if opts.on_hitl_timeout is TimeoutAction.CANCEL:
                 self._clear_prompt()
-                raise JobCancelled(f"No answer to {hitl_type.value} before its deadline.") from None
+                raise JobCancelled(f"No answer to {hitl_type.value} before its deadline.")
             answer = _default_answer(prompt)
             self._record("answer_accepted", prompt_id=prompt.prompt_id, action="proceed",
                          response_id=None, source="timeout")
@@ -343,6 +421,44 @@ class SkillJob:
         self.state.status = JobStatus.RUNNING
         self._publish()
         return answer
+
+    async def _wait_for_answer(self, prompt: HitlPrompt) -> HitlResponse | None:
+        """Wait for an answer, reminding and escalating on the way; None at the deadline."""
+        opts = self.state.options
+        schedule = nudges(prompt.created_at, prompt.deadline, opts.reminder_offsets_seconds,
+                          opts.escalate_before_seconds)
+        for nudge in schedule:
+            if await self._answered_by(nudge.at, f"{prompt.type.value} {nudge.kind}"):
+                break
+            if nudge.kind == "reminder":
+                prompt.reminders_sent += 1
+                self._record("prompt_reminder", prompt_id=prompt.prompt_id,
+                             type=prompt.type.value, deadline=prompt.deadline.isoformat(),
+                             seconds_left=nudge.before_deadline_seconds)
+            else:
+                prompt.assignee = f"group:{opts.escalation_group}"
+                self._record("prompt_escalated", prompt_id=prompt.prompt_id,
+                             type=prompt.type.value, assignee=prompt.assignee,
+                             seconds_left=nudge.before_deadline_seconds)
+            self._publish()
+        else:
+            await self._answered_by(prompt.deadline, f"{prompt.type.value} deadline")
+        if self._rewind is not None:
+            self._clear_prompt()
+            raise Rewound(self._rewind)
+        return self._answer
+
+    async def _answered_by(self, when: datetime, summary: str) -> bool:
+        """True once an answer (or a rewind) arrived; False when `when` passed first."""
+        try:
+            await workflow.wait_condition(
+                lambda: self._answer is not None or self._rewind is not None,
+                timeout=max(when - workflow.now(), timedelta(milliseconds=1)),
+                timeout_summary=summary,
+            )
+        except TimeoutError:
+            return False
+        return True
 
     def _clear_prompt(self) -> None:
         self._answer = None
@@ -388,6 +504,31 @@ class SkillJob:
             self._publish()
             return
         self._take(response, source="signal")
+
+    @workflow.update(name=names.UPDATE_REWIND)
+    async def rewind(self, request: RewindRequest) -> RewindAck:
+        self.state.revisions["rewind"] = self.state.revisions.get("rewind", 0) + 1
+        self._rewind = request
+        await workflow.wait_condition(lambda: self._rewind is None)
+        return RewindAck(to=Phase(request.to), status=self.state.status,
+                         rewinds_used=self.state.revisions["rewind"])
+
+    @rewind.validator
+    def _validate_rewind(self, request: RewindRequest) -> None:
+        used = self.state.revisions.get("rewind", 0)
+        refusal = None
+        if self.state.prompt is None or self._answer is not None or self._rewind is not None:
+            refusal = ("not_waiting", "Rewind is possible only while the job waits at a "
+                                      "checkpoint.")
+        elif used >= self.state.options.max_revisions:
+            refusal = ("revision_limit", f"Rewind limit reached ({used} used); only proceed "
+                                         "or cancel are accepted.")
+        elif request.to != Phase.UNDERSTANDING.value and self.state.understanding is None:
+            refusal = ("invalid_rewind", "There is no plan yet; rewind to understanding.")
+        elif request.to == Phase.VALIDATION.value and self.state.content is None:
+            refusal = ("invalid_rewind", "There is no skill yet; rewind to generation.")
+        if refusal:
+            raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)
 
     @workflow.update(name=names.UPDATE_PROMOTE)
     async def promote(self, request: PromoteRequest) -> PromoteResult:
@@ -513,10 +654,18 @@ class SkillJob:
 
     def _record(self, kind: str, **data: Any) -> None:
         now = workflow.now()
-        self.state.events.append(
-            JobEvent(seq=len(self.state.events) + 1, at=now, kind=kind, data=data)
-        )
+        event = JobEvent(seq=len(self.state.events) + 1, at=now, kind=kind, data=data)
+        self.state.events.append(event)
         self.state.updated_at = now
+        self._outbox.push(event)
+
+    def _webhook_input(self, event: JobEvent) -> WebhookInput:
+        return WebhookInput(url=self.state.options.webhook_url or "", job_id=self.state.job_id,
+                            user_id=self.state.user_id, status=self.state.status,
+                            phase=self.state.current_phase, event=event)
+
+    def _webhook_failed(self, event: JobEvent, error: str) -> None:
+        self._record("webhook_failed", event_seq=event.seq, error=error)
 
     def _publish(self) -> None:
         """Upsert the memo view and the search attributes that changed.
@@ -534,6 +683,7 @@ class SkillJob:
             sa.USER.name: self.state.user_id,
             sa.HITL_TYPE.name: prompt.type.value if prompt else None,
             sa.HITL_DEADLINE.name: prompt.deadline if prompt else None,
+            sa.ASSIGNEE.name: prompt.assignee if prompt else None,
         }
         updates = []
         for key in sa.ALL:

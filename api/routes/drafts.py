@@ -1,7 +1,66 @@
-"""drafts routes."""
+"""Reading a job's draft and promoting it into the skill library."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
 
-router = APIRouter()
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from activities.skill_library import SkillNotFoundError, read_draft
+from api.auth import CallerDep
+from api.deps import GatewayDep, SettingsDep
+from api.errors import ApiError
+from workflows.models import JobStatus, PromoteRequest, PromoteResult
+
+router = APIRouter(prefix="/drafts")
+
+
+class DraftResponse(BaseModel):
+    job_id: str
+    status: JobStatus
+    taxonomy_path: str | None
+    draft_path: str
+    skill_md: str
+    files: list[str]
+    validation_passed: bool | None
+    promoted: bool
+    final_path: str | None
+
+
+@router.post("/{job_id}/promote", response_model=PromoteResult)
+async def promote_draft(
+    job_id: str, gateway: GatewayDep, caller: CallerDep, body: PromoteRequest | None = None
+) -> PromoteResult:
+    """The copy runs in the job's workflow, so its state and the files never disagree."""
+    return await gateway.promote(job_id, body or PromoteRequest(), caller.owner_scope)
+
+
+@router.get("/{job_id}", response_model=DraftResponse)
+async def get_draft(
+    job_id: str, gateway: GatewayDep, settings: SettingsDep, caller: CallerDep
+) -> DraftResponse:
+    view = await gateway.view(job_id, caller.owner_scope)
+    if not view.draft_path:
+        raise ApiError(
+            404,
+            f"Job {job_id} has no draft ({view.status.value}"
+            f"{', promoted and draft deleted' if view.promoted else ''}).",
+        )
+    try:
+        draft = await asyncio.to_thread(
+            read_draft, settings.skills_root, view.job_id, view.draft_path
+        )
+    except SkillNotFoundError as err:
+        raise ApiError(404, str(err)) from err
+    return DraftResponse(
+        job_id=view.job_id,
+        status=view.status,
+        taxonomy_path=view.intended_taxonomy_path,
+        draft_path=draft.draft_path,
+        skill_md=draft.skill_md,
+        files=draft.files,
+        validation_passed=view.validation_passed,
+        promoted=view.promoted,
+        final_path=view.final_path,
+    )

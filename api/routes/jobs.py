@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 
 from api.auth import Caller, CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
+from api.idempotency import fingerprint, job_id_for
 from api.schemas import (
     USER_ID_PATTERN,
     CancelResponse,
@@ -18,7 +19,7 @@ from api.schemas import (
     JobDetail,
     JobList,
 )
-from workflows.models import JobInput, JobStatus, Phase
+from workflows.models import JobInput, JobStatus, Phase, RewindAck, RewindRequest
 
 router = APIRouter()
 
@@ -26,12 +27,23 @@ router = APIRouter()
 @router.post("/skills/create", status_code=status.HTTP_202_ACCEPTED,
              response_model=CreateJobResponse)
 async def create_job(
-    body: CreateJobRequest, gateway: GatewayDep, settings: SettingsDep, caller: CallerDep
+    body: CreateJobRequest,
+    gateway: GatewayDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> CreateJobResponse:
+    owner = _owner_for_create(body, caller)
+    job_id = job_id_for(owner, idempotency_key) if idempotency_key is not None else None
+    if job_id is None or not await gateway.exists(job_id):
+        cap = settings.max_active_jobs_per_user
+        if cap and await gateway.active_jobs(owner) >= cap:
+            raise ApiError(429, f"{owner!r} already has {cap} active jobs "
+                                "(SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER); finish or cancel some.")
     job = JobInput(
-        job_id=str(uuid.uuid4()),
+        job_id=job_id or str(uuid.uuid4()),
         task_description=body.task_description,
-        user_id=_owner_for_create(body, caller),
+        user_id=owner,
         enable_hitl_confirm=body.enable_hitl_confirm,
         enable_hitl_preview=body.enable_hitl_preview,
         enable_hitl_review=body.enable_hitl_review,
@@ -39,9 +51,14 @@ async def create_job(
         on_hitl_timeout=body.on_hitl_timeout or settings.on_hitl_timeout,
         max_revisions=settings.max_revisions,
         pass_threshold=settings.pass_threshold,
+        reminder_offsets_seconds=settings.reminder_offsets,
+        escalate_before_seconds=settings.escalate_before_seconds,
+        escalation_group=settings.hitl_escalation_group,
+        webhook_url=str(body.webhook_url) if body.webhook_url else settings.webhook_url,
     )
-    await gateway.start(job)
-    return CreateJobResponse(job_id=job.job_id, status=JobStatus.PENDING)
+    existing = await gateway.start(job, fingerprint(owner, body) if job_id else None)
+    return CreateJobResponse(job_id=job.job_id,
+                             status=existing.status if existing else JobStatus.PENDING)
 
 
 def _owner_for_create(body: CreateJobRequest, caller: Caller) -> str:
@@ -85,3 +102,11 @@ async def get_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> JobDet
 async def cancel_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> CancelResponse:
     await gateway.cancel(job_id, caller.owner_scope)
     return CancelResponse(job_id=job_id, status="cancelling")
+
+
+@router.post("/jobs/{job_id}/rewind", response_model=RewindAck)
+async def rewind_job(
+    job_id: str, body: RewindRequest, gateway: GatewayDep, caller: CallerDep
+) -> RewindAck:
+    """Send a job waiting at a checkpoint back to the start of a phase, with edits."""
+    return await gateway.rewind(job_id, body, caller.owner_scope)

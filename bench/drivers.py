@@ -1,0 +1,219 @@
+"""Clients that drive jobs: over HTTP (the product) and with the SDK (the bare baseline)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from bench.bare_workflow import WORKFLOW_TYPE as BARE_TYPE
+from bench.stack import BARE_TASK_QUEUE
+
+API = "/api/v2"
+TASK = ("Write commit messages for git repositories following the conventional commits "
+        "format")
+TERMINAL = {"completed", "failed", "cancelled"}
+# A client that answers as soon as a prompt appears polls this often (between requests).
+POLL_SECONDS = 0.01
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+async def until(condition: Callable[[], bool], interval: float = 0.05) -> None:
+    """Wait until `condition()` holds, checking every `interval` seconds."""
+    while True:
+        if condition():
+            return
+        await asyncio.sleep(interval)
+
+
+def http_client(base_url: str, max_connections: int) -> httpx.AsyncClient:
+    """Async httpx with a bounded pool; loopback only."""
+    assert base_url.startswith("http://127.0.0.1:"), base_url
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(60.0, pool=120.0),
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
+    )
+
+
+@dataclass
+class Samples:
+    """Timestamped samples, so only those inside a measuring window count."""
+
+    values: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, at: float, value: float) -> None:
+        self.values.append((at, value))
+
+    def between(self, start: float, end: float) -> list[float]:
+        return [v for t, v in self.values if start <= t < end]
+
+
+@dataclass
+class HttpJobRecorder:
+    completions: Samples = field(default_factory=Samples)   # (done_at, job seconds)
+    round_trips: Samples = field(default_factory=Samples)   # (answer sent at, seconds)
+    in_flight: set[str] = field(default_factory=set)
+    finished: list[str] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    prompt_types: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+async def create_job(http: httpx.AsyncClient, user: str, **options: Any) -> str:
+    body = {"task_description": TASK, "user_id": user, **options}
+    for attempt in range(20):
+        r = await http.post(f"{API}/skills/create", json=body)
+        if r.status_code == 202:
+            return r.json()["job_id"]
+        if r.status_code != 503 or attempt == 19:
+            raise BenchError(f"create: {r.status_code} {r.text[:300]}")
+        await asyncio.sleep(0.2)
+    raise AssertionError
+
+
+async def wait_prompt(http: httpx.AsyncClient, job_id: str, after: int,
+                      within: float = 300.0, poll: float = POLL_SECONDS) -> dict[str, Any]:
+    """Poll GET /hitl/{id}/prompt until a prompt newer than `after` is visible."""
+    deadline = time.monotonic() + within
+    while True:
+        r = await http.get(f"{API}/hitl/{job_id}/prompt")
+        if r.status_code == 200:
+            body = r.json()
+            prompt = body.get("prompt")
+            if prompt and prompt["prompt_id"] > after:
+                return prompt
+            if body.get("status") in TERMINAL:
+                raise BenchError(f"job {job_id} ended ({body.get('status')}) waiting for a prompt")
+        elif r.status_code != 503:
+            raise BenchError(f"prompt: {r.status_code} {r.text[:300]}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"job {job_id}: no prompt after {after} in {within}s")
+        await asyncio.sleep(poll)
+
+
+async def wait_status(http: httpx.AsyncClient, job_id: str, wanted: set[str],
+                      within: float = 300.0, poll: float = POLL_SECONDS) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while True:
+        r = await http.get(f"{API}/jobs/{job_id}")
+        if r.status_code == 200:
+            job = r.json()
+            if job["status"] in wanted:
+                return job
+            if job["status"] in TERMINAL:
+                raise BenchError(f"job {job_id} ended {job['status']}: {job.get('error')}")
+        elif r.status_code != 503:
+            raise BenchError(f"job: {r.status_code} {r.text[:300]}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"job {job_id}: not {sorted(wanted)} in {within}s")
+        await asyncio.sleep(poll)
+
+
+async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
+                 rec: HttpJobRecorder | None = None) -> dict[str, Any]:
+    """POST the answer; a 503 (no worker took it in time) is retried with the same id."""
+    body = {"prompt_id": prompt_id, "action": "proceed", "response_id": uuid.uuid4().hex}
+    for attempt in range(10):
+        r = await http.post(f"{API}/hitl/{job_id}/response", json=body)
+        if r.status_code == 200:
+            return r.json()
+        if rec is not None:
+            rec.error(f"answer_{r.status_code}")
+        if r.status_code != 503 or attempt == 9:
+            raise BenchError(f"answer: {r.status_code} {r.text[:300]}")
+    raise AssertionError
+
+
+async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str) -> None:
+    """One job through all three checkpoints, answering each prompt as soon as it appears."""
+    started = time.monotonic()
+    job_id = await create_job(http, user, enable_hitl_confirm=True, enable_hitl_preview=True,
+                              enable_hitl_review=True)
+    rec.in_flight.add(job_id)
+    try:
+        prompt = await wait_prompt(http, job_id, 0)
+        while True:
+            rec.prompt_types[prompt["type"]] = rec.prompt_types.get(prompt["type"], 0) + 1
+            sent = time.monotonic()
+            ack = await answer(http, job_id, prompt["prompt_id"], rec)
+            if prompt["type"] == "validate":
+                break
+            nxt = ack.get("prompt")
+            if not (nxt and nxt["prompt_id"] > prompt["prompt_id"]):
+                nxt = await wait_prompt(http, job_id, prompt["prompt_id"])
+            rec.round_trips.add(sent, time.monotonic() - sent)
+            prompt = nxt
+        await wait_status(http, job_id, {"completed"})
+    finally:
+        rec.in_flight.discard(job_id)
+    rec.finished.append(job_id)
+    now = time.monotonic()
+    rec.completions.add(now, now - started)
+
+
+async def bare_job(client: Client, rec: HttpJobRecorder) -> None:
+    """The bare baseline: start, three updates, result; SDK only."""
+    started = time.monotonic()
+    handle = await client.start_workflow(BARE_TYPE, TASK, id=f"bare-{uuid.uuid4()}",
+                                         task_queue=BARE_TASK_QUEUE)
+    for checkpoint in range(3):
+        sent = time.monotonic()
+        await handle.execute_update("answer_checkpoint", args=[checkpoint, "proceed"],
+                                    result_type=str)
+        if checkpoint:
+            rec.round_trips.add(sent, time.monotonic() - sent)
+    await handle.result()
+    now = time.monotonic()
+    rec.completions.add(now, now - started)
+
+
+async def closed_loop(concurrency: int, job: Callable[[], Awaitable[None]], *,
+                      warmup: float, windows: int, window: float,
+                      rec: HttpJobRecorder, drain_timeout: float = 120.0) -> dict[str, Any]:
+    """`concurrency` clients, each running jobs back to back; throughput per window.
+
+    Completions during the first `warmup` seconds are not counted; then `windows`
+    consecutive windows of `window` seconds each give one throughput sample.
+    """
+    stop = asyncio.Event()
+
+    async def client() -> None:
+        while not stop.is_set():
+            try:
+                await job()
+            except BenchError as err:
+                rec.error(type(err).__name__ + ": " + str(err)[:80])
+
+    t0 = time.monotonic()
+    tasks = [asyncio.create_task(client()) for _ in range(concurrency)]
+    try:
+        await asyncio.sleep(warmup + windows * window)
+        stop.set()
+        done, pending = await asyncio.wait(tasks, timeout=drain_timeout)
+        for t in pending:
+            t.cancel()
+        for t in done:
+            if t.exception():
+                raise t.exception()  # type: ignore[misc]
+    finally:
+        for t in tasks:
+            t.cancel()
+    start = t0 + warmup
+    per_window = [
+        len(rec.completions.between(start + i * window, start + (i + 1) * window)) / window
+        for i in range(windows)
+    ]
+    return {"start": start, "end": start + windows * window, "per_window": per_window}

@@ -1,0 +1,568 @@
+"""The five measurements. Each phase returns a JSON-ready dict; `log` prints progress."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.client import Client
+
+from bench import drivers as d
+from bench.stack import BenchStack, CpuMeter, rss_mb
+from bench.stats import median, median_of_summaries, summary_ms
+
+Log = Callable[[str], None]
+HEARTBEAT_TIMEOUT_S = 10.0  # AUTHOR_OPTIONS["heartbeat_timeout"] in workflows/skill_job.py
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    concurrencies: tuple[int, ...] = (1, 10, 50)
+    warmup_jobs: int = 5          # jobs through each path before any measurement
+    warmup: float = 5.0           # seconds of each closed-loop run not counted
+    windows: int = 5              # consecutive measuring windows (one sample each)
+    window: float = 6.0
+    read_background: int = 10     # job drivers keeping jobs running during the read phase
+    readers: int = 50
+    read_pause: float = 0.1       # think time of a paced reader (the second read run)
+    read_warmup: float = 2.0
+    read_windows: int = 5
+    read_window: float = 4.0
+    events_jobs: int = 20         # jobs per client for the events round trip at concurrency 1
+    parked: int = 10_000
+    park_concurrency: int = 16    # requests in flight while creating / answering
+    park_backlog: int = 300       # created but not yet parked (or answered, not yet completed)
+    park_worker_cache: int = 1000  # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS for that phase
+    list_samples: int = 100
+    recovery_jobs: int = 20
+    recovery_delay: float = 3.0   # SKILL_FLEET_OFFLINE_DELAY_SECONDS of the recovery worker
+    recovery_reps: int = 3
+
+
+FULL = Scale("full")
+QUICK = Scale("quick", warmup_jobs=2, warmup=2.0, windows=3, window=2.5, read_warmup=1.0,
+              read_windows=3, read_window=2.0, events_jobs=8, parked=500, list_samples=50,
+              recovery_reps=1)
+SMOKE = Scale("smoke", concurrencies=(1, 10, 50), warmup_jobs=1, warmup=1.0, windows=2,
+              window=1.5, read_background=5, read_warmup=0.5, read_windows=2, read_window=1.0,
+              events_jobs=3, parked=50, list_samples=20, recovery_jobs=20, recovery_reps=1)
+SCALES = {s.name: s for s in (FULL, QUICK, SMOKE)}
+
+
+def scale_dict(scale: Scale) -> dict[str, Any]:
+    return asdict(scale)
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# ---------------------------------------------------------------------- warm-up
+
+
+async def warm_up(http: httpx.AsyncClient, client: Client, scale: Scale, log: Log) -> None:
+    rec = d.HttpJobRecorder()
+    for _ in range(scale.warmup_jobs):
+        await d.http_job(http, rec, "bench-warmup")
+        await d.bare_job(client, rec)
+    if rec.prompt_types != {t: scale.warmup_jobs for t in ("confirm", "preview", "validate")}:
+        raise d.BenchError(f"unexpected checkpoints in warm-up: {rec.prompt_types}")
+    log(f"warm-up: {scale.warmup_jobs} skill-fleet and {scale.warmup_jobs} bare jobs done")
+
+
+# ---------------------------------------------------------------------- 1 + 2: overhead
+
+
+async def phase_overhead(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+                         scale: Scale, log: Log,
+                         on_measure: Callable[[int, str, float], Any] | None = None,
+                         ) -> dict[str, Any]:
+    """Closed-loop throughput of skill-fleet jobs over HTTP and of bare jobs over the SDK.
+
+    Human round trips (answer POSTed -> next prompt visible) come from the same runs.
+    `on_measure(concurrency, kind, seconds)` is called when measuring starts (profiling).
+    """
+    out: dict[str, Any] = {"loadavg_before": loadavg()}
+    for c in scale.concurrencies:
+        row: dict[str, Any] = {}
+        for kind in ("skill_fleet", "bare"):
+            rec = d.HttpJobRecorder()
+            if kind == "skill_fleet":
+                def job(rec: d.HttpJobRecorder = rec) -> Any:
+                    return d.http_job(http, rec, "bench-overhead")
+            else:
+                def job(rec: d.HttpJobRecorder = rec) -> Any:
+                    return d.bare_job(client, rec)
+            meter = CpuMeter(stack.pids()).start()
+            hook = None
+            if on_measure is not None:
+                async def hook_task(kind: str = kind, c: int = c) -> None:
+                    await asyncio.sleep(scale.warmup)
+                    on_measure(c, kind, scale.windows * scale.window)
+                hook = asyncio.create_task(hook_task())
+            res = await d.closed_loop(c, job, warmup=scale.warmup, windows=scale.windows,
+                                      window=scale.window, rec=rec)
+            if hook is not None:
+                hook.cancel()
+            cpu = meter.stop()
+            latencies = rec.completions.between(res["start"], res["end"])
+            row[kind] = {
+                "jobs_per_s": round(median(res["per_window"]), 3),
+                "per_window": [round(x, 3) for x in res["per_window"]],
+                "jobs_measured": len(latencies),
+                "job_latency": summary_ms(latencies),
+                "round_trip": summary_ms(rec.round_trips.between(res["start"], res["end"])),
+                "cpu_cores_used": cpu,
+                "errors": rec.errors,
+            }
+            if kind == "skill_fleet":
+                row["finished_job_ids"] = rec.finished[-50:]
+            log(f"overhead c={c:<3} {kind:<11} {row[kind]['jobs_per_s']:7.2f} jobs/s "
+                f"windows={row[kind]['per_window']} cpu={cpu}")
+        bare = row["bare"]["jobs_per_s"]
+        row["ratio"] = round(row["skill_fleet"]["jobs_per_s"] / bare, 3) if bare else math.nan
+        out[str(c)] = row
+    out["loadavg_after"] = loadavg()
+    return out
+
+
+# ---------------------------------------------------------------------- 2b: events stream
+
+
+async def events_available(http: httpx.AsyncClient, job_id: str) -> tuple[bool, str]:
+    """Is GET /jobs/{id}/events served? A missing route is a 404 without a job message."""
+    try:
+        async with asyncio.timeout(5):
+            async with http.stream("GET", f"{d.API}/jobs/{job_id}/events") as r:
+                ctype = r.headers.get("content-type", "")
+                if r.status_code == 200:
+                    return True, ctype
+                body = (await r.aread()).decode(errors="replace")[:200]
+                return False, f"HTTP {r.status_code}: {body}"
+    except TimeoutError:
+        return False, "no response headers in 5 s"
+    except httpx.HTTPError as err:
+        return False, f"{type(err).__name__}: {err}"
+
+
+def _prompt_from_event(event_name: str | None, data: Any) -> int | None:
+    """The prompt id if this event says a prompt was raised (tolerant of the event shape)."""
+    if not isinstance(data, dict):
+        return None
+    kind = data.get("kind") or data.get("type") or event_name
+    if kind != "prompt_raised" and event_name != "prompt_raised":
+        return None
+    inner = data.get("data") if isinstance(data.get("data"), dict) else data
+    pid = inner.get("prompt_id")
+    return int(pid) if pid is not None else None
+
+
+async def _sse_prompts(http: httpx.AsyncClient, job_id: str, queue: asyncio.Queue[int],
+                       ready: asyncio.Event) -> None:
+    import json
+
+    async with http.stream("GET", f"{d.API}/jobs/{job_id}/events",
+                           timeout=httpx.Timeout(120.0)) as r:
+        ready.set()
+        event_name: str | None = None
+        data_lines: list[str] = []
+        async for line in r.aiter_lines():
+            if line.startswith("event:"):
+                event_name = line[6:].strip()
+            elif line.startswith("data:"):
+                data_lines.append(line[5:].strip())
+            elif not line.strip():
+                if data_lines:
+                    try:
+                        data = json.loads("\n".join(data_lines))
+                    except ValueError:
+                        data = None
+                    items = data if isinstance(data, list) else [data]
+                    if isinstance(data, dict) and isinstance(data.get("events"), list):
+                        items = data["events"]
+                    for item in items:
+                        pid = _prompt_from_event(event_name, item)
+                        if pid is not None:
+                            queue.put_nowait(pid)
+                event_name, data_lines = None, []
+
+
+async def _events_job(http: httpx.AsyncClient, samples: list[float]) -> None:
+    job_id = await d.create_job(http, "bench-events", enable_hitl_confirm=True,
+                                enable_hitl_preview=True, enable_hitl_review=True)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    ready = asyncio.Event()
+    reader = asyncio.create_task(_sse_prompts(http, job_id, queue, ready))
+    try:
+        async with asyncio.timeout(120):
+            await ready.wait()
+            current = 0
+            while current < 1:
+                current = await queue.get()
+            for _ in range(2):
+                sent = time.monotonic()
+                await d.answer(http, job_id, current)
+                nxt = current
+                while nxt <= current:
+                    nxt = await queue.get()
+                samples.append(time.monotonic() - sent)
+                current = nxt
+            await d.answer(http, job_id, current)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader
+
+
+async def phase_events(http: httpx.AsyncClient, scale: Scale, probe_job: str,
+                       log: Log) -> dict[str, Any]:
+    ok, detail = await events_available(http, probe_job)
+    if not ok:
+        log(f"events stream: not available ({detail})")
+        return {"available": False, "detail": detail}
+    if "event-stream" not in detail:
+        log(f"events stream: answers {detail}, not text/event-stream; not measured")
+        return {"available": False, "detail": f"content-type {detail}"}
+    out: dict[str, Any] = {"available": True}
+    try:
+        for c, jobs_each in ((1, scale.events_jobs), (50, 1)):
+            samples: list[float] = []
+            for _ in range(jobs_each):
+                await asyncio.gather(*(_events_job(http, samples) for _ in range(c)))
+            out[str(c)] = summary_ms(samples)
+            log(f"events round trip c={c}: {out[str(c)]}")
+    except (TimeoutError, d.BenchError, httpx.HTTPError) as err:
+        out = {"available": False, "detail": f"endpoint exists but measuring failed: "
+                                              f"{type(err).__name__}: {err}"}
+        log(f"events stream: {out['detail']}")
+    return out
+
+
+# ---------------------------------------------------------------------- 3: reads
+
+
+async def _read_run(http: httpx.AsyncClient, scale: Scale, rec: d.HttpJobRecorder,
+                    finished: list[str], pause: float) -> dict[str, Any]:
+    kinds = ("job_running", "job_finished", "list_pending_hitl")
+    samples = {k: d.Samples() for k in kinds}
+    errors: dict[str, int] = {}
+    stop = asyncio.Event()
+
+    async def reader(i: int) -> None:
+        for n in itertools.count(i):
+            if stop.is_set():
+                return
+            kind = kinds[n % len(kinds)]
+            if kind == "job_running":
+                running = list(rec.in_flight)
+                if not running:
+                    await asyncio.sleep(0.01)
+                    continue
+                url = f"{d.API}/jobs/{random.choice(running)}"
+            elif kind == "job_finished":
+                url = f"{d.API}/jobs/{random.choice(finished)}"
+            else:
+                url = f"{d.API}/jobs?status=pending_hitl"
+            t = time.monotonic()
+            r = await http.get(url)
+            samples[kind].add(t, time.monotonic() - t)
+            if r.status_code != 200:
+                errors[f"{kind}_{r.status_code}"] = errors.get(f"{kind}_{r.status_code}", 0) + 1
+            if pause:
+                await asyncio.sleep(pause)
+
+    t0 = time.monotonic()
+    tasks = [asyncio.create_task(reader(i)) for i in range(scale.readers)]
+    try:
+        await asyncio.sleep(scale.read_warmup + scale.read_windows * scale.read_window)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    start = t0 + scale.read_warmup
+    out: dict[str, Any] = {}
+    total = 0
+    for kind in kinds:
+        parts = [summary_ms(samples[kind].between(start + i * scale.read_window,
+                                                  start + (i + 1) * scale.read_window))
+                 for i in range(scale.read_windows)]
+        out[kind] = median_of_summaries(parts)
+        total += out[kind].get("n", 0)
+    out["requests_per_s"] = round(total / (scale.read_windows * scale.read_window), 1)
+    out["errors"] = errors
+    return out
+
+
+async def phase_reads(stack: BenchStack, http: httpx.AsyncClient, scale: Scale,
+                      finished: list[str], log: Log) -> dict[str, Any]:
+    """50 readers while `read_background` clients keep jobs moving through checkpoints."""
+    rec = d.HttpJobRecorder()
+    stop = asyncio.Event()
+
+    async def driver() -> None:
+        while not stop.is_set():
+            try:
+                await d.http_job(http, rec, "bench-reads")
+            except d.BenchError as err:
+                rec.error(str(err)[:60])
+
+    out: dict[str, Any] = {"loadavg_before": loadavg(), "background_clients":
+                           scale.read_background, "readers": scale.readers}
+    drivers = [asyncio.create_task(driver()) for _ in range(scale.read_background)]
+    try:
+        async with asyncio.timeout(60):
+            await d.until(lambda: len(rec.in_flight) >= max(1, scale.read_background // 2))
+        for label, pause in (("saturating", 0.0), ("paced", scale.read_pause)):
+            meter = CpuMeter(stack.pids()).start()
+            out[label] = await _read_run(http, scale, rec, finished, pause)
+            out[label]["pause_s"] = pause
+            out[label]["cpu_cores_used"] = meter.stop()
+            log(f"reads {label:<10} {out[label]['requests_per_s']} req/s  "
+                + "  ".join(f"{k}: p50 {v['p50_ms']} p99 {v['p99_ms']} ms"
+                            for k, v in out[label].items() if isinstance(v, dict)
+                            and "p50_ms" in v))
+    finally:
+        stop.set()
+        _, pending = await asyncio.wait(drivers, timeout=120)
+        for t in pending:
+            t.cancel()
+    out["background_jobs_completed"] = len(rec.finished)
+    out["background_errors"] = rec.errors
+    out["loadavg_after"] = loadavg()
+    return out
+
+
+# ---------------------------------------------------------------------- 4: parked jobs
+
+
+async def _count(client: Client, user: str, status: str) -> int:
+    query = f"WorkflowType = 'SkillJob' AND SkillJobUser = '{user}' AND SkillJobStatus = '{status}'"
+    return (await client.count_workflows(query)).count
+
+
+class RssSampler:
+    def __init__(self, stack: BenchStack, every: float = 1.0) -> None:
+        self.stack = stack
+        self.every = every
+        self.peak: dict[str, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def sample(self) -> dict[str, float]:
+        now = {k: round(rss_mb(p), 1) for k, p in self.stack.pids().items()}
+        for k, v in now.items():
+            if not math.isnan(v):
+                self.peak[k] = max(self.peak.get(k, 0.0), v)
+        return now
+
+    async def _run(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(self.every)
+
+    def __enter__(self) -> RssSampler:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+
+
+async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+                       scale: Scale, log: Log, deadline_s: float | None = None
+                       ) -> dict[str, Any]:
+    """Park N jobs at `confirm`, measure memory and list latency, answer all, see them finish."""
+    user = "bench-park"
+    n = scale.parked
+    stack.stop_worker()
+    stack.start_worker(SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS=str(scale.park_worker_cache))
+    out: dict[str, Any] = {
+        "jobs": n, "loadavg_before": loadavg(),
+        "worker_settings": {"SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS": scale.park_worker_cache,
+                            "SKILL_FLEET_WORKER_MAX_CONCURRENT_ACTIVITIES": 100},
+        "create_concurrency": scale.park_concurrency, "max_backlog": scale.park_backlog,
+    }
+    counts = {"parked": 0, "completed": 0}
+    ids: list[str] = []
+    errors: dict[str, int] = {}
+
+    async def counter() -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                counts["parked"] = await _count(client, user, "pending_hitl")
+                counts["completed"] = await _count(client, user, "completed")
+            await asyncio.sleep(0.5)
+
+    async def progress(what: str, key: str) -> None:
+        while True:
+            await asyncio.sleep(15)
+            log(f"parked: {what} {counts[key]}/{n}  rss={sampler.sample()}")
+
+    sampler = RssSampler(stack)
+    count_task = asyncio.create_task(counter())
+    started = time.monotonic()
+    try:
+        with sampler:
+            # create, keeping at most `park_backlog` jobs created but not yet parked
+            sem = asyncio.Semaphore(scale.park_concurrency)
+
+            async def create_one() -> None:
+                async with sem:
+                    ids.append(await d.create_job(http, user, enable_hitl_confirm=True))
+
+            report = asyncio.create_task(progress("parked", "parked"))
+            t0 = time.monotonic()
+            pending: set[asyncio.Task[None]] = set()
+            for _ in range(n):
+                await d.until(lambda: len(ids) - counts["parked"] < scale.park_backlog)
+                task = asyncio.create_task(create_one())
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
+            await asyncio.gather(*pending)
+            create_s = time.monotonic() - t0
+            while counts["parked"] < n:
+                await asyncio.sleep(0.2)
+                if deadline_s and time.monotonic() - started > deadline_s:
+                    raise TimeoutError(f"only {counts['parked']}/{n} parked in time")
+            park_s = time.monotonic() - t0
+            report.cancel()
+            out["create_seconds"] = round(create_s, 1)
+            out["park_seconds"] = round(park_s, 1)
+            out["park_rate_per_s"] = round(n / park_s, 1)
+            log(f"parked: {n} jobs waiting at confirm after {park_s:.1f} s")
+
+            await asyncio.sleep(2)  # let the processes settle before reading memory
+            out["rss_mb_parked"] = sampler.sample()
+            list_times: list[float] = []
+            for _ in range(scale.list_samples):
+                t = time.monotonic()
+                r = await http.get(f"{d.API}/jobs?status=pending_hitl")
+                list_times.append(time.monotonic() - t)
+                if r.status_code != 200 or len(r.json()["jobs"]) == 0:
+                    errors[f"list_{r.status_code}"] = errors.get(f"list_{r.status_code}", 0) + 1
+            out["list_pending_hitl"] = summary_ms(list_times)
+            log(f"parked: rss {out['rss_mb_parked']} MB; GET /jobs?status=pending_hitl "
+                f"{out['list_pending_hitl']}")
+
+            # answer every job: read its prompt, answer it (backlog bounded again)
+            answered = 0
+            report = asyncio.create_task(progress("completed", "completed"))
+
+            async def answer_one(job_id: str) -> None:
+                nonlocal answered
+                async with sem:
+                    prompt = await d.wait_prompt(http, job_id, 0, poll=0.2)
+                    await d.answer(http, job_id, prompt["prompt_id"])
+                    answered += 1
+
+            t1 = time.monotonic()
+            pending = set()
+            for job_id in ids:
+                await d.until(lambda: answered - counts["completed"] < scale.park_backlog)
+                task = asyncio.create_task(answer_one(job_id))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
+            await asyncio.gather(*pending)
+            answer_s = time.monotonic() - t1
+            while counts["completed"] < n:
+                await asyncio.sleep(0.2)
+                if deadline_s and time.monotonic() - started > deadline_s:
+                    raise TimeoutError(f"only {counts['completed']}/{n} completed in time")
+            done_s = time.monotonic() - t1
+            report.cancel()
+            out["answer_seconds"] = round(answer_s, 1)
+            out["answer_to_all_completed_seconds"] = round(done_s, 1)
+            out["complete_rate_per_s"] = round(n / done_s, 1)
+            out["completed"] = await _count(client, user, "completed")
+            out["still_parked"] = await _count(client, user, "pending_hitl")
+            out["all_completed"] = out["completed"] == n and out["still_parked"] == 0
+            out["rss_mb_after"] = sampler.sample()
+            out["rss_mb_peak"] = dict(sampler.peak)
+            log(f"parked: all {n} answered and completed {done_s:.1f} s after the first "
+                f"answer; peak rss {sampler.peak}")
+    finally:
+        count_task.cancel()
+    out["errors"] = errors
+    out["total_seconds"] = round(time.monotonic() - started, 1)
+    out["loadavg_after"] = loadavg()
+    return out
+
+
+# ---------------------------------------------------------------------- 5: recovery
+
+
+async def _all_started(client: Client, ids: list[str]) -> bool:
+    started = PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+    for job_id in ids:
+        desc = await client.get_workflow_handle(job_id).describe()
+        acts = desc.raw_description.pending_activities
+        if not acts or any(a.state != started for a in acts):
+            return False
+    return True
+
+
+async def _run_batch(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+                     scale: Scale, *, kill: bool, env: dict[str, str]) -> dict[str, Any]:
+    t0 = time.monotonic()
+    ids = await asyncio.gather(*(d.create_job(http, "bench-recovery")
+                                 for _ in range(scale.recovery_jobs)))
+    row: dict[str, Any] = {}
+    if kill:
+        async with asyncio.timeout(60):
+            while True:
+                if await _all_started(client, list(ids)):
+                    break
+                await asyncio.sleep(0.05)
+        t_kill = time.monotonic()
+        stack.stop_worker(kill=True)
+        row["killed_after_s"] = round(t_kill - t0, 2)
+        stack.start_worker(**env)
+        row["new_worker_ready_s"] = round(time.monotonic() - t_kill, 2)
+    results = await asyncio.gather(*(d.wait_status(http, j, {"completed"}, within=240,
+                                                   poll=0.05) for j in ids))
+    row["seconds"] = round(time.monotonic() - t0, 2)
+    if kill:
+        row["after_kill_s"] = round(time.monotonic() - t_kill, 2)
+    row["completed"] = sum(1 for r in results if r["status"] == "completed")
+    return row
+
+
+async def phase_recovery(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+                         scale: Scale, log: Log) -> dict[str, Any]:
+    env = {"SKILL_FLEET_OFFLINE_DELAY_SECONDS": str(scale.recovery_delay)}
+    stack.stop_worker()
+    stack.start_worker(**env)
+    out: dict[str, Any] = {"jobs": scale.recovery_jobs, "offline_delay_s": scale.recovery_delay,
+                           "heartbeat_timeout_s": HEARTBEAT_TIMEOUT_S,
+                           "loadavg_before": loadavg(), "baseline": [], "killed": []}
+    for rep in range(scale.recovery_reps):
+        base = await _run_batch(stack, http, client, scale, kill=False, env=env)
+        out["baseline"].append(base)
+        killed = await _run_batch(stack, http, client, scale, kill=True, env=env)
+        out["killed"].append(killed)
+        log(f"recovery rep {rep + 1}: without kill {base['seconds']} s, with SIGKILL "
+            f"{killed['seconds']} s (killed at {killed['killed_after_s']} s, new worker ready "
+            f"in {killed['new_worker_ready_s']} s)")
+    b = median([r["seconds"] for r in out["baseline"]])
+    k = median([r["seconds"] for r in out["killed"]])
+    out["baseline_median_s"] = round(b, 2)
+    out["killed_median_s"] = round(k, 2)
+    out["added_s"] = round(k - b, 2)
+    out["budget_s"] = HEARTBEAT_TIMEOUT_S + 5
+    out["within_budget"] = k - b <= HEARTBEAT_TIMEOUT_S + 5
+    out["all_completed"] = all(r["completed"] == scale.recovery_jobs
+                               for r in out["baseline"] + out["killed"])
+    out["loadavg_after"] = loadavg()
+    return out

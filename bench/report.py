@@ -1,0 +1,245 @@
+"""Machine facts, the targets, and the results as rich tables."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from devstack.temporal_server import temporal_binary
+
+METHOD = (
+    "Monotonic clock (time.monotonic). Every process is separate: Temporal dev server "
+    "(SQLite, WAL), skill-fleet worker (worker.py), API (uvicorn, one process), bare worker "
+    "(bench/bare_worker.py), and this client, all on loopback on one machine. Warm-up jobs "
+    "through both paths first. Throughput: closed loop of C clients each running jobs back to "
+    "back; the first `warmup` seconds are not counted, then `windows` consecutive windows of "
+    "`window` seconds each give one sample; reported value = median of the windows. Human round "
+    "trip: POST /hitl/{id}/response sent -> first GET /hitl/{id}/prompt showing the next prompt "
+    "(the client polls every 10 ms between requests), pooled over the measuring windows. Reads: "
+    "per-window p50/p95/p99, median over windows. Parked and recovery: wall time; recovery is "
+    "the median of `recovery_reps` repetitions."
+)
+
+TARGETS = {
+    "overhead_ratio_c10": ">= 0.8",
+    "round_trip_c1_p50_ms": "<= 50",
+    "round_trip_c1_p95_ms": "<= 150",
+    "get_job_p50_ms_50_readers": "<= 10",
+    "get_job_p99_ms_50_readers": "<= 50",
+    "parked_worker_rss_mb": "<= 400 (10,000 parked)",
+    "parked_all_completed": "true",
+    "recovery_added_s": "<= heartbeat timeout (10 s) + 5 s",
+}
+
+
+def _version(pkg: str) -> str:
+    try:
+        return importlib.metadata.version(pkg)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_info() -> dict[str, Any]:
+    try:
+        cli = subprocess.run([temporal_binary(), "--version"], capture_output=True, text=True,
+                             timeout=20).stdout.strip()
+    except Exception as err:
+        cli = f"unknown ({err})"
+    cpu_model = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores_logical": os.cpu_count(),
+        "cores_physical": psutil.cpu_count(logical=False),
+        "cpu_model": cpu_model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "temporalio": _version("temporalio"),
+        "temporal_cli": cli,
+        "fastapi": _version("fastapi"),
+        "uvicorn": _version("uvicorn"),
+        "httpx": _version("httpx"),
+        "pydantic": _version("pydantic"),
+    }
+
+
+def _ms(s: dict[str, Any] | None, key: str) -> str:
+    if not s or key not in s:
+        return "-"
+    return f"{s[key]:.1f}"
+
+
+def measured_vs_targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(target, wanted, measured, met) rows."""
+    p = results.get("phases", {})
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, measured: Any, ok: bool | None) -> None:
+        met = "n/a" if ok is None else ("yes" if ok else "NO")
+        rows.append((name, TARGETS[name], str(measured), met))
+
+    ov = p.get("overhead", {}).get("10")
+    if ov:
+        row("overhead_ratio_c10", ov["ratio"], ov["ratio"] >= 0.8)
+    rt = p.get("overhead", {}).get("1", {}).get("skill_fleet", {}).get("round_trip")
+    if rt and rt.get("n"):
+        row("round_trip_c1_p50_ms", rt["p50_ms"], rt["p50_ms"] <= 50)
+        row("round_trip_c1_p95_ms", rt["p95_ms"], rt["p95_ms"] <= 150)
+    reads = p.get("reads", {}).get("saturating")
+    if reads:
+        vals = [reads[k] for k in ("job_running", "job_finished") if reads[k].get("n")]
+        if vals:
+            p50 = max(v["p50_ms"] for v in vals)
+            p99 = max(v["p99_ms"] for v in vals)
+            row("get_job_p50_ms_50_readers", p50, p50 <= 10)
+            row("get_job_p99_ms_50_readers", p99, p99 <= 50)
+    parked = p.get("parked")
+    if parked and "rss_mb_peak" in parked:
+        rss = parked["rss_mb_peak"].get("worker")
+        full = parked["jobs"] >= 10_000
+        row("parked_worker_rss_mb", f"{rss} (N={parked['jobs']})",
+            (rss <= 400) if full else None)
+        row("parked_all_completed", parked["all_completed"], parked["all_completed"])
+    rec = p.get("recovery")
+    if rec and "added_s" in rec:
+        row("recovery_added_s", rec["added_s"], rec["within_budget"])
+    return rows
+
+
+def print_tables(results: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    p = results.get("phases", {})
+    m = results["machine"]
+    console.print(f"[bold]skill-fleet benchmark[/] mode={results['mode']} "
+                  f"{m['cores_logical']} cores, {m['memory_gb']} GB, Python {m['python']}, "
+                  f"temporalio {m['temporalio']}, {m['temporal_cli'].splitlines()[0]}; "
+                  f"runtime {results.get('runtime_seconds')} s; load avg at start "
+                  f"{results.get('loadavg_start')}")
+    console.print(f"[dim]{METHOD}[/]")
+
+    if "overhead" in p:
+        t = Table(title="1. Throughput over HTTP vs bare Temporal (median of windows)")
+        for col in ("C", "skill-fleet jobs/s", "bare jobs/s", "ratio", "skill-fleet job p50 ms",
+                    "bare job p50 ms", "CPU cores used (srv/wkr/api/client)"):
+            t.add_column(col, justify="right")
+        for c, row in p["overhead"].items():
+            if not isinstance(row, dict) or "ratio" not in row:
+                continue
+            sf, bare = row["skill_fleet"], row["bare"]
+            cpu = sf["cpu_cores_used"]
+            t.add_row(c, f"{sf['jobs_per_s']:.2f}", f"{bare['jobs_per_s']:.2f}",
+                      f"{row['ratio']:.2f}", _ms(sf["job_latency"], "p50_ms"),
+                      _ms(bare["job_latency"], "p50_ms"),
+                      f"{cpu.get('server', 0):.2f}/{cpu.get('worker', 0):.2f}/"
+                      f"{cpu.get('api', 0):.2f}/{cpu.get('bench_client', 0):.2f}")
+        console.print(t)
+
+        t = Table(title="2. Human round trip: answer POSTed -> next prompt visible")
+        for col in ("path", "C", "p50 ms", "p95 ms", "p99 ms", "n"):
+            t.add_column(col, justify="right")
+        for c, row in p["overhead"].items():
+            if isinstance(row, dict) and "skill_fleet" in row:
+                rt = row["skill_fleet"]["round_trip"]
+                t.add_row("GET /hitl/{id}/prompt poll", c, _ms(rt, "p50_ms"), _ms(rt, "p95_ms"),
+                          _ms(rt, "p99_ms"), str(rt.get("n")))
+        for c, row in p["overhead"].items():
+            if isinstance(row, dict) and "bare" in row:
+                rt = row["bare"]["round_trip"]
+                t.add_row("bare: update -> next update done", c, _ms(rt, "p50_ms"),
+                          _ms(rt, "p95_ms"), _ms(rt, "p99_ms"), str(rt.get("n")))
+        ev = p.get("events")
+        if ev is not None:
+            if ev.get("available"):
+                for c in ("1", "50"):
+                    if c in ev:
+                        t.add_row("GET /jobs/{id}/events stream", c, _ms(ev[c], "p50_ms"),
+                                  _ms(ev[c], "p95_ms"), _ms(ev[c], "p99_ms"), str(ev[c]["n"]))
+            else:
+                t.add_row("GET /jobs/{id}/events stream", "-", "not available", "", "",
+                          ev.get("detail", "")[:40])
+        console.print(t)
+
+    if "reads" in p:
+        t = Table(title=f"3. Reads with {p['reads']['readers']} readers while "
+                        f"{p['reads']['background_clients']} clients run jobs")
+        for col in ("run", "request", "p50 ms", "p95 ms", "p99 ms", "n", "run req/s"):
+            t.add_column(col, justify="right")
+        for label in ("saturating", "paced"):
+            run = p["reads"].get(label)
+            if not run:
+                continue
+            name = label if label == "saturating" else f"paced ({run['pause_s']} s pause)"
+            for kind in ("job_running", "job_finished", "list_pending_hitl"):
+                s = run[kind]
+                t.add_row(name, {"job_running": "GET /jobs/{id} running",
+                                 "job_finished": "GET /jobs/{id} finished",
+                                 "list_pending_hitl": "GET /jobs?status=pending_hitl"}[kind],
+                          _ms(s, "p50_ms"), _ms(s, "p95_ms"), _ms(s, "p99_ms"),
+                          str(s.get("n")), str(run["requests_per_s"]))
+        console.print(t)
+
+    if "parked" in p:
+        pk = p["parked"]
+        t = Table(title=f"4. Parked jobs (N={pk['jobs']}, worker cache "
+                        f"{pk['worker_settings']['SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS']})")
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        if "park_seconds" in pk:
+            t.add_row("time to park all (create -> all at confirm)",
+                      f"{pk['park_seconds']} s ({pk['park_rate_per_s']}/s)")
+        for key, label in (("rss_mb_parked", "RSS MB when all parked"),
+                           ("rss_mb_peak", "RSS MB peak in phase")):
+            if key in pk:
+                r = pk[key]
+                t.add_row(label, f"worker {r.get('worker')}, server {r.get('server')}, "
+                                 f"api {r.get('api')}")
+        if "list_pending_hitl" in pk:
+            s = pk["list_pending_hitl"]
+            t.add_row("GET /jobs?status=pending_hitl (sequential)",
+                      f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms")
+        if "answer_to_all_completed_seconds" in pk:
+            t.add_row("first answer -> all completed",
+                      f"{pk['answer_to_all_completed_seconds']} s "
+                      f"({pk['complete_rate_per_s']}/s)")
+            t.add_row("all completed", f"{pk['all_completed']} ({pk['completed']}/{pk['jobs']})")
+        if "error" in pk:
+            t.add_row("error", str(pk["error"])[:100])
+        console.print(t)
+
+    if "recovery" in p:
+        rc = p["recovery"]
+        t = Table(title=f"5. Recovery: {rc['jobs']} jobs, worker SIGKILLed mid-activity "
+                        f"(offline delay {rc['offline_delay_s']} s)")
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        if "baseline_median_s" in rc:
+            t.add_row("all complete, no kill (median)", f"{rc['baseline_median_s']} s")
+            t.add_row("all complete, with kill + new worker (median)",
+                      f"{rc['killed_median_s']} s")
+            t.add_row("added by the kill", f"{rc['added_s']} s (budget {rc['budget_s']} s: "
+                                           f"{'within' if rc['within_budget'] else 'OVER'})")
+            t.add_row("all completed", str(rc["all_completed"]))
+        console.print(t)
+
+    rows = measured_vs_targets(results)
+    if rows:
+        t = Table(title="Targets")
+        for col in ("target", "wanted", "measured", "met"):
+            t.add_column(col)
+        for r in rows:
+            t.add_row(*r)
+        console.print(t)

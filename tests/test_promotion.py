@@ -1,0 +1,311 @@
+"""Promoting drafts into the skill library, over real HTTP against a real Temporal stack.
+
+The activity itself is also exercised directly in Temporal's `ActivityEnvironment`, for the
+cases a live job cannot produce (a retry of one attempt, a symlinked category, a corrupt index).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.promotion import PromotionActivities
+from activities.skill_library import JOB_MARKER
+from api.auth import hash_key
+from tests.support import (
+    API,
+    LocalStack,
+    answer,
+    create_job,
+    get_job,
+    wait_job,
+    wait_prompt,
+    wait_status,
+)
+from workflows.models import PromoteInput
+
+VAGUE_TASK = "Help me with stuff please"
+
+
+def task(tag: str) -> str:
+    """A task whose taxonomy path is unique to `tag`, so tests sharing a stack never collide."""
+    return f"Convert {tag} ledgers into csv files for spreadsheet import"
+
+
+def new_tag() -> str:
+    return "zq" + uuid.uuid4().hex[:8]
+
+
+def completed_job(http: httpx.Client, tag: str, user: str = "promoter") -> dict[str, Any]:
+    job_id = create_job(http, task(tag), user_id=user)
+    job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
+    assert job["status"] == "completed", job.get("error")
+    assert job["validation_passed"] is True
+    return job
+
+
+def promote(http: httpx.Client, job_id: str, **body: Any) -> httpx.Response:
+    return http.post(f"{API}/drafts/{job_id}/promote", json=body)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file in a skill folder except our provenance marker."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != JOB_MARKER
+    }
+
+
+def index_of(stack_root: Path) -> dict[str, Any]:
+    return json.loads((stack_root / "taxonomy_index.json").read_text())
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+def test_promote_copies_the_draft_and_records_it(http: httpx.Client, stack: LocalStack) -> None:
+    job = completed_job(http, new_tag())
+    job_id, taxonomy_path = job["job_id"], job["intended_taxonomy_path"]
+    draft = Path(job["draft_path"])
+
+    r = http.get(f"{API}/drafts/{job_id}")
+    assert r.status_code == 200, r.text
+    shown = r.json()
+    assert shown["skill_md"] == (draft / "SKILL.md").read_text()
+    assert "SKILL.md" in shown["files"] and shown["taxonomy_path"] == taxonomy_path
+
+    r = promote(http, job_id, overwrite=False)
+    assert r.status_code == 200, r.text
+    final = (stack.skills_root / taxonomy_path).resolve()
+    assert r.json() == {
+        "job_id": job_id,
+        "status": "promoted",
+        "final_path": str(final),
+        "taxonomy_path": taxonomy_path,
+    }
+    assert (final / "SKILL.md").read_text() == (draft / "SKILL.md").read_text()
+    assert files_of(final) == files_of(draft)
+    entry = index_of(stack.skills_root)[taxonomy_path]
+    assert entry["job_id"] == job_id and entry["path"] == str(final)
+    assert entry["name"] == job["skill_name"] and entry["promoted_at"]
+
+    job = wait_job(http, job_id, lambda j: j["promoted"], timeout=10, what="promoted")
+    assert job["final_path"] == str(final) and job["status"] == "completed"
+    assert job["draft_path"] == str(draft)  # kept: delete_draft was false
+
+    # the same target again without overwrite: refused, nothing touched
+    before = files_of(final)
+    r = promote(http, job_id, overwrite=False)
+    assert r.status_code == 409, r.text
+    assert "overwrite" in r.json()["error"]
+    assert files_of(final) == before
+
+    # with overwrite (the default) it is replaced, and the index entry refreshed
+    r = promote(http, job_id)
+    assert r.status_code == 200, r.text
+    assert files_of(final) == files_of(draft)
+    assert index_of(stack.skills_root)[taxonomy_path]["promoted_at"] >= entry["promoted_at"]
+    assert not list(final.parent.glob(".tmp-*"))
+
+    # an unknown field is a request error, not a silent default
+    assert promote(http, job_id, overwrite=True, dry_run=True).status_code == 422
+
+    # delete_draft removes the job's whole draft folder
+    r = promote(http, job_id, delete_draft=True)
+    assert r.status_code == 200, r.text
+    assert not (stack.skills_root / "_drafts" / job_id).exists()
+    assert files_of(final) == before
+    job = wait_job(http, job_id, lambda j: j["draft_path"] is None, timeout=10, what="no draft")
+    assert job["promoted"] is True
+    assert http.get(f"{API}/drafts/{job_id}").status_code == 404
+    r = promote(http, job_id)
+    assert r.status_code == 400 and "no draft" in r.json()["error"]
+
+
+def test_promote_refusals(http: httpx.Client) -> None:
+    assert promote(http, str(uuid.uuid4())).status_code == 404
+    assert promote(http, "not-a-job").status_code == 404
+    assert http.get(f"{API}/drafts/{uuid.uuid4()}").status_code == 404
+
+    parked = create_job(http, VAGUE_TASK, user_id="promoter")
+    wait_prompt(http, parked, "clarify")
+    r = promote(http, parked)
+    assert r.status_code == 400, r.text
+    assert "not completed" in r.json()["error"]
+    assert http.get(f"{API}/drafts/{parked}").status_code == 404  # no draft yet
+
+    assert http.post(f"{API}/jobs/{parked}/cancel").status_code == 202
+    wait_status(http, parked, ["cancelled"])
+    r = promote(http, parked, force=True)
+    assert r.status_code == 400, r.text
+    assert "cancelled" in r.json()["error"]
+
+
+def test_concurrent_promotes_of_one_job(http: httpx.Client, stack: LocalStack) -> None:
+    job = completed_job(http, new_tag())
+    job_id, draft = job["job_id"], Path(job["draft_path"])
+
+    def attempt(_: int) -> int:
+        with httpx.Client(base_url=str(http.base_url), timeout=30) as client:
+            return promote(client, job_id).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(attempt, range(4)))
+    assert set(codes) <= {200, 409}, codes
+    assert 200 in codes
+    final = stack.skills_root / job["intended_taxonomy_path"]
+    assert files_of(final) == files_of(draft)
+    assert index_of(stack.skills_root)[job["intended_taxonomy_path"]]["job_id"] == job_id
+    assert not list(final.parent.glob(".tmp-*"))
+
+
+def test_two_jobs_racing_for_one_path(http: httpx.Client, stack: LocalStack) -> None:
+    """The library lock makes 'exists?' and 'swap in' one step: exactly one job wins."""
+    tag = new_tag()
+    jobs = [completed_job(http, tag) for _ in range(2)]
+    assert jobs[0]["intended_taxonomy_path"] == jobs[1]["intended_taxonomy_path"]
+
+    def attempt(job: dict[str, Any]) -> int:
+        with httpx.Client(base_url=str(http.base_url), timeout=30) as client:
+            return promote(client, job["job_id"], overwrite=False).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(attempt, jobs))
+    assert sorted(codes) == [200, 409], codes
+    winner = jobs[codes.index(200)]
+    taxonomy_path = winner["intended_taxonomy_path"]
+    assert index_of(stack.skills_root)[taxonomy_path]["job_id"] == winner["job_id"]
+    marker = json.loads((stack.skills_root / taxonomy_path / JOB_MARKER).read_text())
+    assert marker["job_id"] == winner["job_id"]
+
+
+def test_failed_validation_needs_force_and_keys_guard_promotion(own_stack: LocalStack) -> None:
+    """A threshold above what the offline author reaches gives an honest failed validation."""
+    keys = {"alice-key": "alice", "bob-key": "bob"}
+    own_stack.api_env = {
+        "SKILL_FLEET_PASS_THRESHOLD": "0.995",
+        "SKILL_FLEET_API_KEYS": json.dumps(
+            [{"key_sha256": hash_key(k), "user_id": u} for k, u in keys.items()]
+        ),
+    }
+    own_stack.start_server()
+    own_stack.start_worker()
+    url = own_stack.start_api()
+    alice = httpx.Client(base_url=url, timeout=30, headers={"Authorization": "Bearer alice-key"})
+    bob = httpx.Client(base_url=url, timeout=30, headers={"Authorization": "Bearer bob-key"})
+    anonymous = httpx.Client(base_url=url, timeout=30)
+    with alice, bob, anonymous:
+        job_id = create_job(alice, task(new_tag()))
+        prompt = wait_prompt(alice, job_id, "validate")
+        assert prompt["data"]["report"]["passed"] is False
+        assert promote(alice, job_id, force=True).status_code == 400  # still waiting
+        assert answer(alice, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+        job = wait_status(alice, job_id, ["completed", "failed", "cancelled"])
+        assert job["status"] == "completed" and job["validation_passed"] is False
+
+        assert anonymous.post(f"{API}/drafts/{job_id}/promote", json={}).status_code == 401
+        assert anonymous.get(f"{API}/drafts/{job_id}").status_code == 401
+        assert promote(bob, job_id, force=True).status_code == 404  # not bob's job
+        assert bob.get(f"{API}/drafts/{job_id}").status_code == 404
+        assert alice.get(f"{API}/drafts/{job_id}").status_code == 200
+
+        r = promote(alice, job_id)
+        assert r.status_code == 400, r.text
+        assert "force" in r.json()["error"]
+        r = promote(alice, job_id, force=True)
+        assert r.status_code == 200, r.text
+        final = own_stack.skills_root / job["intended_taxonomy_path"]
+        assert files_of(final) == files_of(Path(job["draft_path"]))
+        assert get_job(alice, job_id)["promoted"] is True
+
+
+# --------------------------------------------------------------------------- the activity
+
+
+def _library(tmp_path: Path, taxonomy_path: str = "data/demo-skill") -> tuple[Path, str]:
+    root = tmp_path / "skills"
+    job_id = str(uuid.uuid4())
+    draft = root / "_drafts" / job_id / taxonomy_path
+    (draft / "references").mkdir(parents=True)
+    (draft / "SKILL.md").write_text("---\nname: demo-skill\n---\n# Demo\n")
+    (draft / "references" / "guide.md").write_text("guide")
+    return root, job_id
+
+
+def _run(root: Path, **fields: Any) -> Any:
+    request = PromoteInput(skill_name="demo-skill", **fields)
+    return ActivityEnvironment().run(PromotionActivities(root).promote_draft, request)
+
+
+def test_activity_retry_of_one_attempt_is_idempotent(tmp_path: Path) -> None:
+    root, job_id = _library(tmp_path)
+    first = _run(root, job_id=job_id, taxonomy_path="data/demo-skill", overwrite=False)
+    # the environment reuses one activity id: this is a retry of the same attempt
+    again = _run(
+        root, job_id=job_id, taxonomy_path="data/demo-skill", overwrite=False, delete_draft=True
+    )
+    assert first == again
+    assert (root / "data/demo-skill/references/guide.md").read_text() == "guide"
+    assert not (root / "_drafts" / job_id).exists()
+    assert list(json.loads((root / "taxonomy_index.json").read_text())) == ["data/demo-skill"]
+
+
+def test_activity_refuses_unsafe_and_colliding_targets(tmp_path: Path) -> None:
+    root, job_id = _library(tmp_path)
+
+    def refused(kind: str, **fields: Any) -> None:
+        with pytest.raises(ApplicationError) as err:
+            _run(root, **{"job_id": job_id, "taxonomy_path": "data/demo-skill", **fields})
+        assert err.value.type == kind and err.value.non_retryable, err.value
+
+    for bad in ("../escape", "data/../../x", "/abs/x", "Data/x", "data/x%2f..", "_drafts/x"):
+        refused("UnsafePath", taxonomy_path=bad)
+    refused("UnsafePath", job_id="../../etc")
+
+    # a category folder that is a symlink leading out of the root
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "data").symlink_to(outside, target_is_directory=True)
+    refused("UnsafePath")
+    assert not list(outside.iterdir())
+    (root / "data").unlink()
+
+    # a folder that is not a skill (a category holding skills) is never replaced
+    (root / "data" / "demo-skill" / "inner").mkdir(parents=True)
+    refused("TargetExists")
+    shutil.rmtree(root / "data")
+
+    # a path nested inside another skill
+    (root / "data").mkdir()
+    (root / "data" / "SKILL.md").write_text("---\nname: data\n---\n")
+    refused("TargetExists")
+    shutil.rmtree(root / "data")
+
+    # a draft holding a symlink is not copied
+    draft = root / "_drafts" / job_id / "data" / "demo-skill"
+    (draft / "leak").symlink_to(tmp_path / "outside")
+    refused("UnsafePath")
+    (draft / "leak").unlink()
+
+    shutil.rmtree(draft)
+    refused("no_draft")
+
+
+def test_activity_keeps_a_corrupt_index_aside(tmp_path: Path) -> None:
+    root, job_id = _library(tmp_path)
+    root.mkdir(exist_ok=True)
+    (root / "taxonomy_index.json").write_text("{not json")
+    _run(root, job_id=job_id, taxonomy_path="data/demo-skill")
+    assert "data/demo-skill" in json.loads((root / "taxonomy_index.json").read_text())
+    [aside] = root.glob("taxonomy_index.json.corrupt-*")
+    assert aside.read_text() == "{not json"

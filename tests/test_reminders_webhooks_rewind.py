@@ -1,0 +1,213 @@
+"""Reminders and escalation on durable timers, signed webhooks, and rewind to an earlier phase."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack.processes import free_port
+from tests.support import API, LocalStack, answer, create_job, get_job, wait_prompt, wait_status
+
+SECRET = "test-webhook-secret"
+TASK = "Triage customer support tickets by urgency and route them to the right team"
+
+
+class Receiver:
+    """A real HTTP webhook receiver that can fail the first N deliveries."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.fail_first = fail_first
+        self.attempts: list[dict[str, Any]] = []
+        self.delivered: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.attempts.append({"headers": dict(self.headers), "body": body})
+                    fail = len(receiver.attempts) <= receiver.fail_first
+                    if not fail:
+                        receiver.delivered.append({"headers": dict(self.headers),
+                                                   "body": body})
+                self.send_response(500 if fail else 204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [json.loads(d["body"]) for d in self.delivered]
+
+    def wait_for(self, kind: str, timeout: float = 30) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(e["event"]["kind"] == kind for e in self.events()):
+                return self.events()
+            time.sleep(0.1)
+        raise AssertionError(f"no {kind} delivered; got {[e['event']['kind'] for e in self.events()]}")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver(fail_first=2)
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+@pytest.fixture
+def hitl_stack(own_stack: LocalStack, receiver: Receiver) -> Iterator[str]:
+    own_stack.start_server()
+    own_stack.start_worker(SKILL_FLEET_WEBHOOK_SECRET=SECRET)
+    yield own_stack.start_api(
+        SKILL_FLEET_WEBHOOK_URL=receiver.url,
+        SKILL_FLEET_HITL_REMINDERS="4s,2s",
+        SKILL_FLEET_HITL_ESCALATE_BEFORE="3s",
+    )
+
+
+def test_webhooks_are_signed_retried_and_complete(hitl_stack: str, receiver: Receiver) -> None:
+    with httpx.Client(base_url=hitl_stack, timeout=30) as http:
+        job_id = create_job(http, TASK, enable_hitl_confirm=True)
+        prompt = wait_prompt(http, job_id, "confirm")
+        receiver.wait_for("prompt_raised")
+        assert answer(http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+        wait_status(http, job_id, ["completed"])
+        events = receiver.wait_for("completed")
+
+    # the first two deliveries failed with 500 and were retried: nothing is missing
+    assert len(receiver.attempts) >= len(receiver.delivered) + 2
+    seqs = sorted({e["event"]["seq"] for e in events})
+    assert seqs == list(range(1, max(seqs) + 1)), seqs
+    kinds = [e["event"]["kind"] for e in sorted(events, key=lambda e: e["event"]["seq"])]
+    assert kinds[0] == "job_started" and "prompt_raised" in kinds and "completed" in kinds
+    for delivery in receiver.delivered:
+        body = delivery["body"]
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert delivery["headers"]["X-SkillFleet-Signature"] == expected
+        payload = json.loads(body)
+        assert delivery["headers"]["X-SkillFleet-Event-Id"] == payload["event_id"]
+        assert payload["event_id"] == f"{job_id}:{payload['event']['seq']}"
+        assert SECRET not in body.decode()
+
+
+def test_reminders_escalation_then_timeout(hitl_stack: str, receiver: Receiver) -> None:
+    with httpx.Client(base_url=hitl_stack, timeout=30) as http:
+        job_id = create_job(http, TASK, enable_hitl_confirm=True, hitl_timeout_seconds=6)
+        wait_prompt(http, job_id, "confirm")
+        job = wait_status(http, job_id, ["cancelled", "completed"], timeout=40)
+        assert job["status"] == "cancelled"
+        events = receiver.wait_for("cancelled")
+    ordered = [e["event"] for e in sorted(events, key=lambda e: e["event"]["seq"])]
+    nudges = [(e["kind"], e["data"]["seconds_left"]) for e in ordered
+              if e["kind"] in ("prompt_reminder", "prompt_escalated")]
+    assert nudges == [("prompt_reminder", 4.0), ("prompt_escalated", 3.0),
+                      ("prompt_reminder", 2.0)]
+    escalated = next(e for e in ordered if e["kind"] == "prompt_escalated")
+    assert escalated["data"]["assignee"] == "group:admins"
+    kinds = [e["kind"] for e in ordered]
+    assert kinds.index("prompt_timed_out") > kinds.index("prompt_escalated")
+    # each nudge came no earlier than scheduled: durable timers, not a busy loop
+    raised = next(e for e in ordered if e["kind"] == "prompt_raised")
+    from datetime import datetime
+
+    def at(e: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(e["at"])
+
+    first = next(e for e in ordered if e["kind"] == "prompt_reminder")
+    assert (at(first) - at(raised)).total_seconds() >= 1.9
+
+
+def test_escalation_is_visible_while_waiting(hitl_stack: str) -> None:
+    with httpx.Client(base_url=hitl_stack, timeout=30) as http:
+        job_id = create_job(http, TASK, enable_hitl_confirm=True, hitl_timeout_seconds=30)
+        prompt = wait_prompt(http, job_id, "confirm")
+        assert prompt["assignee"] == "default"
+        http.post(f"{API}/jobs/{job_id}/cancel")
+
+
+def test_rewind_from_preview_to_understanding_then_complete(http: httpx.Client) -> None:
+    job_id = create_job(http, TASK, user_id="rewind", enable_hitl_confirm=True,
+                        enable_hitl_preview=True)
+    confirm = wait_prompt(http, job_id, "confirm")
+    first_name = confirm["data"]["summary"]["skill_name"]
+    assert answer(http, job_id, confirm["prompt_id"], action="proceed").status_code == 200
+    preview = wait_prompt(http, job_id, "preview")
+    assert get_job(http, job_id)["versions_count"] == 1
+
+    r = http.post(f"{API}/jobs/{job_id}/rewind", json={
+        "to": "understanding",
+        "edits": {"skill_name": "support-ticket-triage",
+                  "feedback": "Cover after-hours escalation."},
+    })
+    assert r.status_code == 200, r.text
+    assert r.json()["rewinds_used"] == 1
+
+    confirm2 = wait_prompt(http, job_id, "confirm")
+    assert confirm2["prompt_id"] > preview["prompt_id"]
+    assert confirm2["data"]["summary"]["skill_name"] == "support-ticket-triage" != first_name
+    assert answer(http, job_id, confirm2["prompt_id"], action="proceed").status_code == 200
+    preview2 = wait_prompt(http, job_id, "preview")
+    assert "Cover after-hours escalation." in preview2["data"]["content"]
+    assert preview2["data"]["version"] == 2  # the old version is kept in the history
+
+    # rewind to generation with an edited description, then on to completion
+    r = http.post(f"{API}/jobs/{job_id}/rewind", json={
+        "to": "generation",
+        "edits": {"description": "Triages support tickets by urgency. Use when the user asks "
+                                 "to sort, prioritise or route customer support tickets."},
+    })
+    assert r.status_code == 200, r.text
+    preview3 = wait_prompt(http, job_id, "preview")
+    assert "Use when the user asks to sort, prioritise" in preview3["data"]["content"]
+    assert answer(http, job_id, preview3["prompt_id"], action="proceed").status_code == 200
+    job = wait_status(http, job_id, ["completed"])
+    assert job["skill_name"] == "support-ticket-triage"
+    assert job["intended_taxonomy_path"].endswith("/support-ticket-triage")
+    assert job["versions_count"] == 3
+    assert job["revisions"]["rewind"] == 2
+
+
+def test_rewind_refusals(http: httpx.Client) -> None:
+    job_id = create_job(http, TASK, user_id="rewind", enable_hitl_confirm=True)
+    prompt = wait_prompt(http, job_id, "confirm")
+    bad = http.post(f"{API}/jobs/{job_id}/rewind", json={"to": "somewhere"})
+    assert bad.status_code == 422
+    bad = http.post(f"{API}/jobs/{job_id}/rewind",
+                    json={"to": "generation", "edits": {"skill_name": "Not Valid"}})
+    assert bad.status_code == 422
+    no_content = http.post(f"{API}/jobs/{job_id}/rewind", json={"to": "validation"})
+    assert no_content.status_code == 409
+    assert "no skill yet" in no_content.json()["error"]
+    for _ in range(3):  # the revision cap applies to rewinds too
+        r = http.post(f"{API}/jobs/{job_id}/rewind", json={"to": "understanding"})
+        assert r.status_code == 200, r.text
+        prompt = wait_prompt(http, job_id, "confirm")
+    over = http.post(f"{API}/jobs/{job_id}/rewind", json={"to": "understanding"})
+    assert over.status_code == 422 and "limit" in over.json()["error"]
+    assert answer(http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+    wait_status(http, job_id, ["completed"])
+    done = http.post(f"{API}/jobs/{job_id}/rewind", json={"to": "understanding"})
+    assert done.status_code == 409
