@@ -167,7 +167,7 @@ class OfflineAuthor:
         body = [
             f"# {title}",
             "",
-            plan.description,
+            f"This skill guides the agent through one job: {plan.description.split('. ')[0]}.",
             "",
             "## When to Use",
             "",
@@ -220,10 +220,22 @@ class OfflineAuthor:
         )
 
 
+def _third_person(phrase: str) -> str:
+    """'triage pods' -> 'Triages pods': descriptions speak about the skill, not to the user."""
+    verb, _, rest = phrase.partition(" ")
+    if verb.endswith(("s", "x", "ch", "sh")):
+        verb += "es"
+    elif verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        verb = verb[:-1] + "ies"
+    else:
+        verb += "s"
+    return f"{verb[:1].upper()}{verb[1:]} {rest}".strip()
+
+
 def _description(phrase: str, subject: list[str]) -> str:
     keywords = ", ".join(subject)
     return (
-        f"Helps {phrase}. Use when the user asks to {phrase}, "
+        f"{_third_person(phrase)}. Use when the user asks to {phrase}, "
         f"or mentions {keywords}."
     )[:1024]
 

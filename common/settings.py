@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     on_hitl_timeout: TimeoutAction = TimeoutAction.CANCEL
     max_revisions: int = Field(default=3, ge=0)
     pass_threshold: float = Field(default=0.75, ge=0, le=1)
+    # A completed job stays open this long to accept promotion.
+    promotion_window_seconds: float = Field(default=30 * 24 * 3600, gt=0)
     # Reminders before a prompt's deadline, e.g. "1h,15m"; escalation to a group, e.g. "10m".
     hitl_reminders: str = ""
     hitl_escalate_before: str = ""

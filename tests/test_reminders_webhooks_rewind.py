@@ -61,7 +61,8 @@ class Receiver:
             if any(e["event"]["kind"] == kind for e in self.events()):
                 return self.events()
             time.sleep(0.1)
-        raise AssertionError(f"no {kind} delivered; got {[e['event']['kind'] for e in self.events()]}")
+        kinds = [e["event"]["kind"] for e in self.events()]
+        raise AssertionError(f"no {kind} delivered; got {kinds}")
 
     def close(self) -> None:
         self.server.shutdown()

@@ -321,8 +321,10 @@ class SkillJob:
             "validation_score": report.score,
         }
         self.state.status = JobStatus.COMPLETED
-        self._record("completed", draft_path=saved.draft_path, validation_passed=report.passed)
         self._progress(Phase.DONE, "Completed", 100)
+        # `completed` is the terminal event: the last one a live stream sees.
+        self._record("completed", draft_path=saved.draft_path, validation_passed=report.passed)
+        self._publish()
 
     async def _offer_promotion(self, plan: Understanding) -> None:
         """Stay open so promotion runs here, keeping the job's state and the files in step."""
@@ -666,6 +668,7 @@ class SkillJob:
 
     def _webhook_failed(self, event: JobEvent, error: str) -> None:
         self._record("webhook_failed", event_seq=event.seq, error=error)
+        self._publish()
 
     def _publish(self) -> None:
         """Upsert the memo view and the search attributes that changed.

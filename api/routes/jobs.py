@@ -51,6 +51,7 @@ async def create_job(
         on_hitl_timeout=body.on_hitl_timeout or settings.on_hitl_timeout,
         max_revisions=settings.max_revisions,
         pass_threshold=settings.pass_threshold,
+        promotion_window_seconds=settings.promotion_window_seconds,
         reminder_offsets_seconds=settings.reminder_offsets,
         escalate_before_seconds=settings.escalate_before_seconds,
         escalation_group=settings.hitl_escalation_group,

@@ -1,0 +1,49 @@
+"""The offline author's skills pass both validators, for varied tasks, with no network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import skills_ref
+
+from activities.authoring import rule_check
+from activities.drafts import write_skill_folder
+from activities.offline_author import OfflineAuthor
+from skill_format import validate_content, validate_folder
+from workflows.models import GenerateInput, UnderstandInput
+
+TASKS = json.loads((Path(__file__).parent / "data" / "tasks.json").read_text())
+
+
+@pytest.mark.parametrize("task", TASKS, ids=[t[:40] for t in TASKS])
+async def test_generated_skill_passes_both_validators(task: str, tmp_path: Path) -> None:
+    author = OfflineAuthor()
+    plan = rule_check(await author.understand(UnderstandInput(task_description=task)), task)
+    assert not plan.questions and not plan.rule_issues, (plan.questions, plan.rule_issues)
+    assert 3 <= len(plan.example_requests) <= 6 and 2 <= len(plan.near_misses) <= 4
+    assert plan.taxonomy_path == f"{plan.category}/{plan.skill_name}"
+    content = await author.generate(GenerateInput(task_description=task, plan=plan))
+
+    report = validate_content(plan.skill_name, content, example_requests=plan.example_requests,
+                              near_misses=plan.near_misses)
+    assert report.passed, (report.errors, report.score)
+    assert all(case.ok for case in report.trigger_cases), report.trigger_cases
+
+    folder = tmp_path / plan.skill_name
+    write_skill_folder(folder, content)
+    assert skills_ref.validate(folder) == []
+    assert validate_folder(folder).passed
+
+
+async def test_feedback_produces_a_new_version_that_addresses_it() -> None:
+    author = OfflineAuthor()
+    task = TASKS[0]
+    plan = rule_check(await author.understand(UnderstandInput(task_description=task)), task)
+    first = await author.generate(GenerateInput(task_description=task, plan=plan))
+    second = await author.generate(GenerateInput(task_description=task, plan=plan,
+                                                 previous=first,
+                                                 feedback="Mention signed-off-by trailers."))
+    assert "Mention signed-off-by trailers." not in first.skill_md
+    assert "Mention signed-off-by trailers." in second.skill_md

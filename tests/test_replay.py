@@ -1,0 +1,30 @@
+"""Replay recorded histories against today's workflow code: a non-replay-safe change fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.skill_job import SkillJob
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+EXPECTED = {
+    "all_checkpoints", "structure_fix", "rewind", "cancel_by_answer", "cancel_by_request",
+    "timeout_cancel", "timeout_proceed_with_reminders",
+}
+
+
+def test_every_journey_has_a_recorded_history() -> None:
+    assert {p.stem for p in HISTORIES} == EXPECTED
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[SkillJob], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
