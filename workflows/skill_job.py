@@ -534,6 +534,10 @@ class SkillJob:
 
     @workflow.update(name=names.UPDATE_PROMOTE)
     async def promote(self, request: PromoteRequest) -> PromoteResult:
+        # Two updates accepted in one activation both passed the validator.
+        if self._promotion is not None:
+            raise ApplicationError("A promotion of this job is already running.",
+                                   type="promotion_in_progress", non_retryable=True)
         self._promotion = request
         self._promotion_outcome = None
         await workflow.wait_condition(lambda: self._promotion_outcome is not None)
