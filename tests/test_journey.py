@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import skills_ref
 
 from tests.support import API, LocalStack, answer, create_job, get_job, wait_prompt, wait_status
 
@@ -90,6 +91,7 @@ def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalS
     assert "Add an example about SQL injection." in skill_md
     assert job["result"]["draft_path"] == job["draft_path"]
     assert job["events_count"] > 10
+    assert skills_ref.validate(draft) == []
 
 
 def test_structure_fix_when_the_requested_name_breaks_the_rules(http: httpx.Client) -> None:
@@ -113,7 +115,7 @@ def test_structure_fix_when_the_requested_name_breaks_the_rules(http: httpx.Clie
     job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
     assert job["status"] == "completed", job.get("error")
     assert job["skill_name"] == suggested
-    assert (Path(job["draft_path"]) / "SKILL.md").exists()
+    assert skills_ref.validate(Path(job["draft_path"])) == []
 
 
 def test_default_job_needs_no_human(http: httpx.Client) -> None:
@@ -121,8 +123,8 @@ def test_default_job_needs_no_human(http: httpx.Client) -> None:
     job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
     assert job["status"] == "completed", job.get("error")
     assert job["validation_passed"] is True
-    kinds = [e for e in ("phase_started",) if e]
-    assert kinds
+    assert job["prompt"] is None and job["revisions"] == {}
+    assert skills_ref.validate(Path(job["draft_path"])) == []
 
 
 def test_job_reads_and_lists_with_filters(http: httpx.Client) -> None:
