@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,7 +50,7 @@ class EventFeed:
         self._failing_since: float | None = None
         self.on_retry: Callable[[str], None] | None = None  # told about reconnects
 
-    def events(self) -> Iterator[Event]:
+    def events(self) -> Generator[Event, None, None]:
         """Yield events after `last_seq` until the terminal one (or the caller stops)."""
         while True:
             try:
@@ -74,6 +74,7 @@ class EventFeed:
 
     def _sse(self) -> Iterator[Event]:
         while True:
+            before = self.last_seq
             with self.client.event_stream(self.job_id, self.last_seq) as response:
                 self._failing_since = None
                 for event_id, kind, data in _parse_sse(response.iter_lines()):
@@ -86,7 +87,9 @@ class EventFeed:
                     if event.terminal:
                         return
             # The server closed the stream without a terminal event (restart, proxy
-            # timeout): resume after the last event we saw.
+            # timeout): resume after the last event we saw, without hammering it.
+            if self.last_seq == before:
+                time.sleep(self.poll_interval)
 
     def _pages(self) -> Iterator[Event]:
         while True:

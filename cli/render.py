@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import (
@@ -20,14 +19,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.rule import Rule
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from api.schemas import JobSummary
 from cli.client import SkillEntry
 from cli.events import Event
-from skill_format import FrontmatterError, split_skill_md
 from workflows.models import HitlPrompt, JobView, ValidationReport
 
 PHASE_PERCENT = {"queued": 0, "understanding": 10, "generation": 40, "validation": 75,
@@ -187,6 +184,12 @@ def prompt_view(prompt: HitlPrompt) -> RenderableType:
 
 def skill_md_view(text: str) -> RenderableType:
     """Frontmatter as YAML, the body as Markdown (Markdown alone would mangle the YAML)."""
+    # Imported here: only previews need them, and every command pays for startup.
+    from rich.markdown import Markdown
+    from rich.syntax import Syntax
+
+    from skill_format import FrontmatterError, split_skill_md
+
     try:
         front, body = split_skill_md(text)
     except FrontmatterError:
