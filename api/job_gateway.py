@@ -331,7 +331,8 @@ class JobGateway:
             raise _unavailable(err) from err
 
     async def pending_prompts(
-        self, *, user_id: str | None, page_size: int, page_token: str | None
+        self, *, user_id: str | None, page_size: int, page_token: str | None,
+        assignee: str | None = None,
     ) -> tuple[list[InboxItem], str | None]:
         """Prompts waiting for a human: one visibility list call per page, no per-job reads.
 
@@ -346,6 +347,8 @@ class JobGateway:
         ]
         if user_id:
             clauses.append(f"{sa.USER.name} = '{user_id}'")
+        if assignee:
+            clauses.append(f"{sa.ASSIGNEE.name} = '{assignee}'")
         token = _decode_token(page_token) if page_token else None
         iterator = self._client.list_workflows(
             " AND ".join(clauses), page_size=page_size, next_page_token=token,

@@ -15,7 +15,16 @@ import httpx
 import pytest
 
 from devstack.processes import free_port
-from tests.support import API, LocalStack, answer, create_job, get_job, wait_prompt, wait_status
+from tests.support import (
+    API,
+    LocalStack,
+    answer,
+    create_job,
+    get_job,
+    wait_job,
+    wait_prompt,
+    wait_status,
+)
 
 SECRET = "test-webhook-secret"
 TASK = "Triage customer support tickets by urgency and route them to the right team"
@@ -141,12 +150,22 @@ def test_reminders_escalation_then_timeout(hitl_stack: str, receiver: Receiver) 
     assert (at(first) - at(raised)).total_seconds() >= 1.9
 
 
-def test_escalation_is_visible_while_waiting(hitl_stack: str) -> None:
+def test_escalation_reassigns_the_prompt_in_the_inbox(hitl_stack: str) -> None:
     with httpx.Client(base_url=hitl_stack, timeout=30) as http:
-        job_id = create_job(http, TASK, enable_hitl_confirm=True, hitl_timeout_seconds=30)
+        job_id = create_job(http, TASK, enable_hitl_confirm=True, hitl_timeout_seconds=8)
         prompt = wait_prompt(http, job_id, "confirm")
         assert prompt["assignee"] == "default"
-        http.post(f"{API}/jobs/{job_id}/cancel")
+        # 3 s before the deadline the prompt moves to the admins group
+        wait_job(http, job_id, lambda j: (j.get("prompt") or {}).get("assignee")
+                 == "group:admins", timeout=20, what="escalation")
+        deadline = time.monotonic() + 10
+        listed: list[str] = []
+        while time.monotonic() < deadline and job_id not in listed:
+            page = http.get(f"{API}/hitl/pending", params={"assignee": "group:admins"}).json()
+            listed = [p["job_id"] for p in page["prompts"]]
+            time.sleep(0.2)
+        assert job_id in listed
+        assert http.post(f"{API}/jobs/{job_id}/cancel").status_code == 202
 
 
 def test_rewind_from_preview_to_understanding_then_complete(http: httpx.Client) -> None:

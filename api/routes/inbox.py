@@ -19,6 +19,10 @@ async def pending_prompts(
     caller: CallerDep,
     user_id: Annotated[str | None, Query(pattern=USER_ID_PATTERN,
                                          description="Admins only: one user's prompts.")] = None,
+    assignee: Annotated[str | None, Query(
+        pattern=r"^(group:)?[A-Za-z0-9_.@-]{1,128}$",
+        description="Only prompts assigned to this user or `group:<name>` (after escalation).",
+    )] = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 100,
     page_token: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> InboxPage:
@@ -32,5 +36,5 @@ async def pending_prompts(
             return InboxPage(prompts=[], next_page_token=None)
         user_id = caller.owner_scope
     prompts, next_token = await gateway.pending_prompts(
-        user_id=user_id, page_size=page_size, page_token=page_token)
+        user_id=user_id, assignee=assignee, page_size=page_size, page_token=page_token)
     return InboxPage(prompts=prompts, next_page_token=next_token)
