@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.authoring import AuthoringActivities
 from activities.authors import make_author
 from activities.drafts import DraftActivities
+from activities.metrics import HISTOGRAM_BUCKETS as AUTHOR_BUCKETS
 from activities.promotion import PromotionActivities
 from activities.validation import validate_skill
 from activities.webhooks import WebhookActivities
+from common.logging import configure_logging, temporal_core_logging
 from common.settings import Settings, get_settings
 from common.temporal import connect
+from workflows.job_metrics import HISTOGRAM_BUCKETS as JOB_BUCKETS
 from workflows.skill_job import SkillJob
 
 log = logging.getLogger("skill_fleet.worker")
@@ -49,7 +55,28 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     )
 
 
+def telemetry_runtime(settings: Settings) -> Runtime:
+    """The SDK runtime: Core's logs into Python logging, and Prometheus when a port is set.
+
+    Everything recorded through the SDK's metric meters (its own metrics, `job_metrics`
+    in the workflow, `activities.metrics` in the author activities) is served at
+    http://<worker_metrics_host>:<worker_metrics_port>/metrics, with Prometheus-style
+    names: counters end in `_total`, durations are seconds.
+    """
+    metrics = None
+    if settings.worker_metrics_port:
+        metrics = PrometheusConfig(
+            bind_address=f"{settings.worker_metrics_host}:{settings.worker_metrics_port}",
+            counters_total_suffix=True,
+            durations_as_seconds=True,
+            histogram_bucket_overrides={**AUTHOR_BUCKETS, **JOB_BUCKETS},
+        )
+    return Runtime(telemetry=TelemetryConfig(logging=temporal_core_logging(), metrics=metrics))
+
+
 async def run_worker(settings: Settings) -> None:
+    # The default runtime, so the client (and the worker built on it) use it.
+    Runtime.set_default(telemetry_runtime(settings), error_if_already_set=False)
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -57,6 +84,9 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         worker = build_worker(client, settings, executor)
+        if settings.worker_metrics_port:
+            log.info("worker metrics at http://%s:%s/metrics", settings.worker_metrics_host,
+                     settings.worker_metrics_port)
         log.info("worker polling task queue %s at %s", settings.task_queue,
                  settings.temporal_address)
         async with worker:
@@ -67,9 +97,16 @@ async def run_worker(settings: Settings) -> None:
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     asyncio.run(run_worker(settings))
+    # After a clean shutdown the SDK's Rust threads can still call into Python while the
+    # interpreter finalizes, aborting the process ("Fatal Python error: PyGILState_Release",
+    # temporalio/sdk-python#300; seen here once in a full test run). Everything is
+    # stopped by now: flush and leave without finalizing, with a clean exit code.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Protocol
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.metrics import author_call
 from skill_format import description_issues, name_issues, suggest_description, suggest_name
 from workflows.models import (
     GenerateInput,
@@ -102,14 +103,17 @@ def check_size(content: SkillContent, limit: int = MAX_SKILL_BYTES) -> SkillCont
 class AuthoringActivities:
     def __init__(self, author: Author) -> None:
         self._author = author
+        # A metric label: the configured model ("openai:gpt-4o-mini"), or "offline".
+        self._model = str(getattr(author, "model_id", "offline"))
 
     @activity.defn(name=ACTIVITY_UNDERSTAND)
     async def understand_task(self, request: UnderstandInput) -> Understanding:
-        async with heartbeating("understanding"):
+        async with heartbeating("understanding"), author_call("understand", self._model):
             plan = await self._author.understand(request)
         return rule_check(plan, request.task_description)
 
     @activity.defn(name=ACTIVITY_GENERATE)
     async def generate_skill(self, request: GenerateInput) -> SkillContent:
-        async with heartbeating("generating"):
-            return check_size(await self._author.generate(request))
+        async with heartbeating("generating"), author_call("generate", self._model):
+            content = await self._author.generate(request)
+        return check_size(content)

@@ -12,8 +12,14 @@ from temporalio.client import Client
 from api.auth import ApiKeys
 from api.body_limit import BodySizeLimitMiddleware
 from api.errors import RequestIdMiddleware, install_error_handlers
-from api.job_gateway import JobGateway
+from api.metrics import (
+    METRICS_PATH,
+    CountingJobGateway,
+    RequestTelemetryMiddleware,
+    metrics_endpoint,
+)
 from api.routes import drafts, events, health, hitl, inbox, jobs, skills
+from common.logging import configure_logging
 from common.settings import Settings, get_settings
 from common.temporal import connect
 
@@ -29,7 +35,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         # Lazy: the API starts (and /health says 503) even while Temporal is down.
         temporal = client or await connect(settings, lazy=True)
         app.state.settings = settings
-        app.state.gateway = JobGateway(temporal, settings)
+        app.state.gateway = CountingJobGateway(temporal, settings)
         app.state.api_keys = ApiKeys.from_settings(settings)
         if not app.state.api_keys.configured:
             log.warning(
@@ -48,8 +54,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Inside RequestIdMiddleware (it sets the id), outside the body limit (413s count).
+    app.add_middleware(RequestTelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    # Open like any Prometheus target (no job ids or user data in it): see api/metrics.py.
+    app.add_route(METRICS_PATH, metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
@@ -61,4 +71,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     return app
 
 
+# At import, before uvicorn logs its startup lines, so every line has one format.
+configure_logging(get_settings().log_level, get_settings().log_format)
 app = create_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import Any
@@ -63,7 +64,60 @@ def error_response(request: Request, status: int, error: Any, **details: Any) ->
     return JSONResponse(body, status_code=status)
 
 
+ERROR_SCHEMA_NAME = "ErrorResponse"
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": ERROR_SCHEMA_NAME,
+    "type": "object",
+    "description": "Every failure: a message, the request's id, and for 422 the details.",
+    "properties": {
+        "error": {"type": "string", "title": "Error"},
+        "request_id": {"type": "string", "title": "Request Id"},
+        "details": {"type": "object", "title": "Details"},
+    },
+    "required": ["error", "request_id"],
+}
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document tell the truth about errors.
+
+    FastAPI documents 422 as its own `HTTPValidationError` (`{"detail": [...]}`) and
+    nothing else, while every error here is `ErrorResponse`. Each operation gets that
+    schema for 422 and as its `default` response (404, 409, 503, ... all share it).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema and app.openapi_schema.get("x-errors-documented"):
+            return app.openapi_schema
+        schema = generate()
+        ref = {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}
+        error_content = {"application/json": {"schema": ref}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                if "422" in responses:
+                    responses["422"] = {"description": "Validation Error",
+                                        "content": error_content}
+                responses.setdefault("default", {"description": "Error",
+                                                 "content": error_content})
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
+        components.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in json.dumps(schema):
+            components.pop("ValidationError", None)
+        schema["x-errors-documented"] = True
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    document_errors(app)
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(request, exc.status_code, exc.error, **exc.details)

@@ -134,15 +134,14 @@ def worker(
 ) -> None:
     """Run a worker that executes skill jobs."""
     import asyncio
-    import logging
 
     import worker as worker_module
+    from common.logging import configure_logging
 
     settings = _settings(SKILL_FLEET_TASK_QUEUE=task_queue,
                          SKILL_FLEET_WORKER_MAX_CONCURRENT_ACTIVITIES=concurrency,
                          SKILL_FLEET_WORKER_METRICS_PORT=metrics_port)
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     asyncio.run(worker_module.run_worker(settings))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +66,10 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=100, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_graceful_shutdown_seconds: float = Field(default=10.0, ge=0)
+    # Prometheus endpoint of the worker (Temporal SDK and skill-fleet metrics): unset or 0
+    # is off. Loopback by default; a container sets the host to 0.0.0.0 to be scraped.
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     # Local stack (`make run`)
     data_dir: Path = Path(".skill-fleet")
@@ -72,6 +77,13 @@ class Settings(BaseSettings):
     ui_port: int = 8233
 
     log_level: str = "INFO"
+    # "json": one JSON object per line (for log shippers); "text": for people.
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("worker_metrics_port", mode="before")
+    @classmethod
+    def _blank_port_is_off(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("hitl_reminders", "hitl_escalate_before")
     @classmethod

@@ -33,9 +33,9 @@ DATABASE, SCHEMA_JOB, SERVER, SETUP_JOB, UI = (
     "postgresql", "temporal-schema", "temporal", "temporal-setup", "temporal-ui")
 API, WORKER, PROMETHEUS = "api", "worker", "prometheus"
 
-# SKILL_FLEET_* variables the compose file sets for settings still being added (issue 7:
-# the worker's metrics endpoint). Remove a name here once Settings has the field.
-PENDING_SETTINGS = {"worker_metrics_port"}
+# SKILL_FLEET_* variables the compose file sets for settings still being added.
+# Remove a name here once Settings has the field.
+PENDING_SETTINGS: set[str] = set()
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -146,6 +146,8 @@ def test_compose_api_and_three_workers_share_the_work(tmp_path: Path) -> None:
             env = _container_env(WORKER, address, _volume_paths(WORKER, volumes))
             if "SKILL_FLEET_WORKER_METRICS_PORT" in env:
                 env["SKILL_FLEET_WORKER_METRICS_PORT"] = str(free_port())
+                # containers scrape each other; on this host stay on loopback
+                env["SKILL_FLEET_WORKER_METRICS_HOST"] = "127.0.0.1"
             worker = _process(f"worker{n}", command(WORKER), env, logs / f"worker{n}.log")
             children.append(worker.start())
             worker_pids[worker.pid] = n

@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import names
+    from workflows import job_metrics, names
     from workflows import search_attributes as sa
     from workflows.hitl import (
         PHASE_OF,
@@ -121,6 +121,7 @@ class SkillJob:
         self._promotion_outcome: PromoteResult | ApplicationError | None = None
         self._published: dict[str, Any] = {}
         self._published_view: dict[str, Any] = {}
+        self._phase_clock = job_metrics.PhaseClock()
 
     # ------------------------------------------------------------------ the state machine
 
@@ -403,7 +404,14 @@ class SkillJob:
         self._publish()
         workflow.set_current_details(prompt_markdown(prompt, self.state.job_id))
 
-        answer = await self._wait_for_answer(prompt)
+        try:
+            answer = await self._wait_for_answer(prompt)
+        except Rewound:
+            job_metrics.record_wait(hitl_type.value, (workflow.now() - now).total_seconds(),
+                                    "rewound")
+            raise
+        job_metrics.record_wait(hitl_type.value, (workflow.now() - now).total_seconds(),
+                                "timed_out" if answer is None else "answered")
         if answer is None:
             self._record("prompt_timed_out", prompt_id=prompt.prompt_id,
                          timeout_action=opts.on_hitl_timeout.value)
@@ -599,6 +607,7 @@ class SkillJob:
     def _progress(self, phase: Phase, message: str, percent: int) -> None:
         if phase is not self.state.current_phase:
             self._record("phase_started", phase=phase.value)
+            self._phase_clock.enter(phase.value)
         if not self.state.status.is_terminal:
             self.state.status = JobStatus.RUNNING
         self.state.current_phase = phase
@@ -635,6 +644,7 @@ class SkillJob:
         }
 
     async def _cancelled(self, reason: str) -> None:
+        self._phase_clock.stop()
         self._clear_prompt()
         self.state.status = JobStatus.CANCELLED
         self.state.error = None
@@ -651,6 +661,7 @@ class SkillJob:
     def _fail(self, err: ActivityError) -> None:
         cause = err.cause
         message = str(cause) if cause else str(err)
+        self._phase_clock.stop()
         self._clear_prompt()
         self.state.status = JobStatus.FAILED
         self.state.error = message
@@ -698,6 +709,8 @@ class SkillJob:
             if self._published.get(key.name, ...) == value:
                 continue
             self._published[key.name] = value
+            if key.name == sa.STATUS.name:
+                job_metrics.record_status(value)
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)

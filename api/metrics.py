@@ -1,0 +1,135 @@
+"""The API's Prometheus metrics and its per-request telemetry (metrics + access log).
+
+`GET /metrics` is outside `/api/v2` and needs no API key, like every Prometheus target:
+it carries counts and latencies, never job ids or user data (requests are labelled by
+route template, `/api/v2/jobs/{job_id}`, not by raw path). The API binds to loopback
+by default; where it listens more widely, keep /metrics off the public route at the
+proxy. Series live in the process's default registry: run one uvicorn worker per
+process (as the compose file does) and let Prometheus sum over instances.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.job_gateway import JobGateway
+from common.logging import bind
+from workflows.models import JobInput, JobView
+
+METRICS_PATH = "/metrics"
+UNMATCHED_ROUTE = "unmatched"  # 404s: one label value, whatever was asked for
+# Any token is a valid HTTP method: others share one label value, so callers cannot
+# grow the series without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Probes and scrapes every few seconds: counted, but access-logged at DEBUG only.
+QUIET_ROUTES = frozenset({METRICS_PATH, "/health", "/api/v2/health"})
+
+HTTP_REQUESTS = Counter(
+    "skill_fleet_http_requests", "HTTP requests by method, route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "skill_fleet_http_request_duration_seconds",
+    "HTTP request latency by method, route template and status (SSE: the stream's life).",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+JOBS_CREATED = Counter(
+    "skill_fleet_jobs_created", "Skill jobs started (idempotent replays not counted).",
+)
+
+# Job ids are UUID4s; any path segment that is one names the job the request is about.
+_JOB_ID = re.compile(
+    r"/([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})(?=/|$)", re.I)
+
+access_log = logging.getLogger("skill_fleet.access")
+log = logging.getLogger("skill_fleet.api")
+
+
+def job_id_in(path: str) -> str | None:
+    match = _JOB_ID.search(path)
+    return match.group(1).lower() if match else None
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template, rebuilt from the path and its parameters.
+
+    Works whatever way the router was assembled (prefixes, included routers, mounts),
+    since it relies only on the `endpoint` and `path_params` every match puts in scope.
+    """
+    if "endpoint" not in scope:
+        return UNMATCHED_ROUTE
+    segments = str(scope["path"]).split("/")
+    for name, value in (scope.get("path_params") or {}).items():
+        segments = [f"{{{name}}}" if s == str(value) else s for s in segments]
+    return "/".join(segments)
+
+
+class RequestTelemetryMiddleware:
+    """Time each request once for the metrics and the access log; bind ids for its logs.
+
+    Sits inside RequestIdMiddleware (which puts the id in scope state) so every log line
+    of the request carries `request_id`, and `job_id` when the path names a job.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = scope.get("state", {}).get("request_id")
+        job_id = job_id_in(scope["path"])
+        status = 500  # unless a response starts: an exception becomes a 500 outside
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with bind(request_id=request_id, job_id=job_id):
+            try:
+                await self.app(scope, receive, send_with_status)
+            finally:
+                seconds = time.perf_counter() - started
+                route, method = route_template(scope), scope["method"]
+                label = method if method in METHODS else "other"
+                HTTP_REQUESTS.labels(label, route, str(status)).inc()
+                HTTP_LATENCY.labels(label, route, str(status)).observe(seconds)
+                access_log.log(
+                    logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
+                    "%s %s %s %.1fms", method, scope["path"], status, seconds * 1000,
+                    extra={"method": method, "route": route, "path": scope["path"],
+                           "status": status, "duration_ms": round(seconds * 1000, 2)},
+                )
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus text format of this process's series."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class CountingJobGateway(JobGateway):
+    """The gateway, counting jobs it really started (for `skill_fleet_jobs_created_total`).
+
+    An idempotent create that finds its job already there starts nothing; telling the
+    two apart costs one describe (~2 ms), paid only by requests with an Idempotency-Key.
+    """
+
+    async def start(self, job: JobInput, fingerprint: str | None = None) -> JobView | None:
+        new = fingerprint is None or not await self.exists(job.job_id)
+        view = await super().start(job, fingerprint)
+        if new:
+            JOBS_CREATED.inc()
+            log.info("job started for user %s", job.user_id, extra={"job_id": job.job_id})
+        return view
