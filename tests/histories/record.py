@@ -109,7 +109,7 @@ def _receiver() -> ThreadingHTTPServer:
     calls = {"n": 0}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             calls["n"] += 1
             self.send_response(500 if calls["n"] <= 2 else 204)
