@@ -54,11 +54,14 @@ class DraftActivities:
             target = inside(self._root, root.joinpath(*segments))
         except UnsafePathError as err:
             raise ApplicationError(str(err), type="UnsafePath", non_retryable=True) from err
-        # A retry after a rename of the taxonomy path must not leave two drafts.
+        # A retry after a rename of the taxonomy path must not leave two drafts, and
+        # an attempt killed mid-write must not leave its scratch folders behind.
         if root.exists():
             for child in root.iterdir():
                 if child.name != segments[0]:
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
+            for scratch in [p for p in root.rglob(".tmp-*") if p.is_dir()]:
+                shutil.rmtree(scratch, ignore_errors=True)
         write_skill_folder(target, request.content)
         return SaveDraftResult(draft_path=str(target))
 

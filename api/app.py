@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Lazy: the API starts (and /health says 503) even while Temporal is down.
-        temporal = client or await connect(settings, lazy=True)
+        temporal = client or await connect(settings, lazy=True, bounded=True)
         app.state.settings = settings
         app.state.gateway = CountingJobGateway(temporal, settings)
         app.state.api_keys = ApiKeys.from_settings(settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -225,12 +226,14 @@ class JobGateway:
             raise _unavailable(err) from err
         jobs = [await _summary(w) for w in iterator.current_page or []]
         next_token = iterator.next_page_token
-        return jobs, base64.urlsafe_b64encode(next_token).decode() if next_token else None
+        return jobs, _encode_token(next_token)
 
     async def answer(self, job_id: str, response: HitlResponse,
                      owner: str | None = None) -> HitlAck:
         handle = self._handle(job_id)
-        await self._require_running(job_id, owner)
+        # A completed job stays open for promotion: send the update anyway, so the retry
+        # of an answer that finished the job still gets its original outcome.
+        await self._require_running(job_id, owner, allow_finished_job=True)
         try:
             return await handle.execute_update(
                 names.UPDATE_SUBMIT_HITL_RESPONSE,
@@ -278,10 +281,14 @@ class JobGateway:
                 raise ApiError(PROMOTE_REFUSAL_STATUS[cause.type], cause.message,
                                reason=cause.type) from err
             raise ApiError(409, f"Promotion failed: {cause or err}") from err
-        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as err:
+            desc, view = await self._describe(job_id, owner)
+            if desc.status != WorkflowExecutionStatus.RUNNING:  # it closed meanwhile
+                raise ApiError(400, f"The job is {view.status.value}; it can no longer be "
+                                    "promoted.") from err
+            if isinstance(err, RPCError):
+                raise _unavailable(err) from err
             raise ApiError(503, "No worker took the promotion in time; retry.") from err
-        except RPCError as err:
-            raise _unavailable(err) from err
 
     async def rewind(self, job_id: str, request: RewindRequest,
                      owner: str | None = None) -> RewindAck:
@@ -363,7 +370,7 @@ class JobGateway:
         items = [item for w in iterator.current_page or [] if (item := await _inbox_item(w))]
         items.sort(key=lambda i: (i.created_at, i.job_id))
         next_token = iterator.next_page_token
-        return items, base64.urlsafe_b64encode(next_token).decode() if next_token else None
+        return items, _encode_token(next_token)
 
     async def cancel(self, job_id: str, owner: str | None = None) -> None:
         handle = self._handle(job_id)
@@ -375,9 +382,11 @@ class JobGateway:
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
-    async def _require_running(self, job_id: str, owner: str | None) -> None:
+    async def _require_running(self, job_id: str, owner: str | None, *,
+                               allow_finished_job: bool = False) -> None:
         desc, view = await self._describe(job_id, owner)
-        if desc.status != WorkflowExecutionStatus.RUNNING or view.status.is_terminal:
+        finished = view.status.is_terminal and not allow_finished_job
+        if desc.status != WorkflowExecutionStatus.RUNNING or finished:
             raise ApiError(409, f"The job has already finished ({view.status.value}).")
 
     async def healthy(self) -> bool:
@@ -398,11 +407,25 @@ def sa_initial(job: JobInput) -> TypedSearchAttributes:
     ])
 
 
+_TOKEN_CHECK = 6
+
+
+def _encode_token(token: bytes | None) -> str | None:
+    """Page tokens carry a checksum, so a forged one is a 400 here, not a puzzle for Temporal."""
+    if not token:
+        return None
+    return base64.urlsafe_b64encode(hashlib.sha256(token).digest()[:_TOKEN_CHECK] + token).decode()
+
+
 def _decode_token(token: str) -> bytes:
     try:
-        return base64.b64decode(token.encode(), altchars=b"-_", validate=True)
+        raw = base64.b64decode(token.encode(), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(400, "Invalid page token.") from None
+    check, inner = raw[:_TOKEN_CHECK], raw[_TOKEN_CHECK:]
+    if not inner or hashlib.sha256(inner).digest()[:_TOKEN_CHECK] != check:
+        raise ApiError(400, "Invalid page token: pass back a next_page_token unchanged.")
+    return inner
 
 
 def _reconcile(view: JobView, status: WorkflowExecutionStatus | None) -> JobView:

@@ -16,6 +16,7 @@ from workflows.models import (
     JobView,
     Phase,
     TimeoutAction,
+    no_control_chars,
 )
 
 USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
@@ -36,6 +37,8 @@ class CreateJobRequest(BaseModel):
     on_hitl_timeout: TimeoutAction | None = None
     webhook_url: HttpUrl | None = Field(
         default=None, description="Receives a signed POST for each event of this job.")
+
+    _plain_text = field_validator("task_description")(no_control_chars)
 
     @field_validator("webhook_url")
     @classmethod
@@ -93,6 +96,15 @@ class AnswerRequest(BaseModel):
     skill_name: str | None = Field(default=None, max_length=64)
     description: str | None = Field(default=None, max_length=1024)
     accept_suggestions: bool | None = None
+
+    _plain_text = field_validator("feedback", "skill_name", "description")(no_control_chars)
+
+    @field_validator("answers")
+    @classmethod
+    def _plain_answers(cls, answers: dict[str, Any] | None) -> dict[str, Any] | None:
+        for value in (answers or {}).values():
+            no_control_chars(value)
+        return answers
 
 
 class AnswerResponse(BaseModel):

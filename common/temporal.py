@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RetryConfig
 
 from common.settings import Settings
 
@@ -19,7 +20,16 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings, *, lazy: bool = False) -> Client:
+async def connect(settings: Settings, *, lazy: bool = False, bounded: bool = False) -> Client:
+    """Connect; `bounded` caps the SDK's own retries of a call at `rpc_timeout_seconds`.
+
+    The API wants that: `rpc_timeout` bounds one attempt, while the SDK's default
+    retries a failing call for up to 10 s, so a request would hang that long.
+    """
+    retry = None
+    if bounded:
+        budget = int(settings.rpc_timeout_seconds * 1000)
+        retry = RetryConfig(max_elapsed_time_millis=budget, max_interval_millis=min(budget, 1000))
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
@@ -27,4 +37,5 @@ async def connect(settings: Settings, *, lazy: bool = False) -> Client:
         tls=_tls(settings),
         api_key=settings.temporal_api_key,
         lazy=lazy,
+        retry_config=retry,
     )

@@ -12,7 +12,15 @@ from typing import Any
 
 import jsonschema
 
-from workflows.models import HitlAction, HitlPrompt, HitlResponse, HitlType, JobStatus, Phase
+from workflows.models import (
+    HitlAction,
+    HitlPrompt,
+    HitlResponse,
+    HitlType,
+    JobStatus,
+    Phase,
+    no_control_chars,
+)
 
 SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_FEEDBACK_CHARS = 4000
@@ -74,7 +82,7 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
         "type": "object",
         "properties": props,
         "required": ["action"],
-        "additionalProperties": True,
+        "additionalProperties": False,
         "allOf": [],
     }
     if HitlAction.REVISE in actions:
@@ -168,6 +176,12 @@ def check_response(
             f"Action {action.value!r} is not allowed at {prompt.type.value}; use one of "
             f"{', '.join(a.value for a in prompt.actions)}.",
         )
+    try:
+        for text in (response.feedback, response.skill_name, response.description,
+                     *(response.answers or {}).values()):
+            no_control_chars(text)
+    except ValueError as err:
+        return Refusal("invalid_answer", f"Answer text {err}.")
     body = response.model_dump(exclude_none=True, exclude={"prompt_id", "response_id"})
     body["action"] = response.action.strip().lower()
     errors = sorted(

@@ -6,11 +6,23 @@ Everything that crosses a Temporal boundary is a pydantic model, so the
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_chars(value: Any) -> Any:
+    """Refuse NUL and other control characters in free text (they would reach SKILL.md)."""
+    texts = value if isinstance(value, list) else [value]
+    for text in texts:
+        if isinstance(text, str) and _CONTROL_CHARS.search(text):
+            raise ValueError("must not contain NUL or other control characters")
+    return value
 
 
 class JobStatus(StrEnum):
@@ -443,6 +455,8 @@ class RewindEdits(BaseModel):
                                     pattern=r"^[^<>]*$")
     outline: list[str] | None = Field(default=None, max_length=30)
     feedback: str | None = Field(default=None, max_length=4000)
+
+    _plain_text = field_validator("description", "feedback", "outline")(no_control_chars)
 
 
 class RewindRequest(BaseModel):

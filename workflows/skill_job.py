@@ -496,6 +496,9 @@ class SkillJob:
     def _validate_hitl_response(self, response: HitlResponse) -> None:
         if self._is_duplicate(response):
             return
+        if self.state.status.is_terminal:
+            raise ApplicationError(f"The job has already finished ({self.state.status.value}).",
+                                   type="nothing_pending", non_retryable=True)
         refusal = check_response(self.state.prompt, response,
                                  answer_pending=self._answer is not None)
         if refusal:
