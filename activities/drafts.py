@@ -14,6 +14,7 @@ from activities.skill_paths import (
     draft_root,
     inside,
     scratch_dir,
+    swap_in,
 )
 from workflows.models import DeleteDraftInput, SaveDraftInput, SaveDraftResult, SkillContent
 from workflows.names import ACTIVITY_DELETE_DRAFT, ACTIVITY_SAVE_DRAFT
@@ -30,13 +31,7 @@ def write_skill_folder(target: Path, content: SkillContent) -> None:
             path = inside(scratch, scratch / rel)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        if target.exists():
-            old = scratch_dir(target.parent)
-            target.rename(old)
-            scratch.rename(target)
-            shutil.rmtree(old)
-        else:
-            scratch.rename(target)
+        swap_in(scratch, target)
     finally:
         if scratch.exists():
             shutil.rmtree(scratch)

@@ -31,6 +31,7 @@ from activities.skill_paths import (
     check_taxonomy_path,
     safe_join,
     scratch_dir,
+    swap_in,
 )
 from workflows.models import PromoteInput, PromoteResult
 from workflows.names import ACTIVITY_PROMOTE_DRAFT
@@ -123,13 +124,7 @@ class PromotionActivities:
             shutil.copytree(draft, scratch, symlinks=True)
             (scratch / JOB_MARKER).write_text(json.dumps(marker), encoding="utf-8")
             activity.heartbeat()
-            if target.exists():
-                old = scratch_dir(target.parent)
-                target.rename(old)
-                scratch.rename(target)
-                shutil.rmtree(old)
-            else:
-                scratch.rename(target)
+            swap_in(scratch, target)
         finally:
             if scratch.exists():
                 shutil.rmtree(scratch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -114,3 +115,14 @@ def safe_join(root: Path, segments: Iterable[str]) -> Path:
         return inside(base, current)
     except OSError as err:  # e.g. a name too long for the filesystem
         raise UnsafePathError(f"Path cannot be used: {err.strerror}.") from err
+
+
+def swap_in(scratch: Path, target: Path) -> None:
+    """Replace `target` with the finished `scratch` folder by renames, never half-written."""
+    if target.exists():
+        old = scratch_dir(target.parent)
+        target.rename(old)
+        scratch.rename(target)
+        shutil.rmtree(old)
+    else:
+        scratch.rename(target)

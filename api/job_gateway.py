@@ -211,11 +211,17 @@ class JobGateway:
             clauses.append(f"{sa.USER.name} = '{user_id}'")
         if phase:
             clauses.append(f"{sa.PHASE.name} = '{phase.value}'")
-        token = _decode_token(page_token) if page_token else None
+        page, next_token = await self._list_page(clauses, page_size, page_token)
+        return [await _summary(w) for w in page], next_token
+
+    async def _list_page(
+        self, clauses: list[str], page_size: int, page_token: str | None
+    ) -> tuple[list[WorkflowExecution], str | None]:
+        """One visibility call: a page of workflows and the token for the next one."""
         iterator = self._client.list_workflows(
             " AND ".join(clauses),
             page_size=page_size,
-            next_page_token=token,
+            next_page_token=_decode_token(page_token) if page_token else None,
             rpc_timeout=self._timeout,
         )
         try:
@@ -224,9 +230,7 @@ class JobGateway:
             if err.status == RPCStatusCode.INVALID_ARGUMENT:
                 raise ApiError(400, "Invalid page token or filter.") from err
             raise _unavailable(err) from err
-        jobs = [await _summary(w) for w in iterator.current_page or []]
-        next_token = iterator.next_page_token
-        return jobs, _encode_token(next_token)
+        return list(iterator.current_page or []), _encode_token(iterator.next_page_token)
 
     async def answer(self, job_id: str, response: HitlResponse,
                      owner: str | None = None) -> HitlAck:
@@ -356,21 +360,10 @@ class JobGateway:
             clauses.append(f"{sa.USER.name} = '{user_id}'")
         if assignee:
             clauses.append(f"{sa.ASSIGNEE.name} = '{assignee}'")
-        token = _decode_token(page_token) if page_token else None
-        iterator = self._client.list_workflows(
-            " AND ".join(clauses), page_size=page_size, next_page_token=token,
-            rpc_timeout=self._timeout,
-        )
-        try:
-            await iterator.fetch_next_page(page_size=page_size)
-        except RPCError as err:
-            if err.status == RPCStatusCode.INVALID_ARGUMENT:
-                raise ApiError(400, "Invalid page token or filter.") from err
-            raise _unavailable(err) from err
-        items = [item for w in iterator.current_page or [] if (item := await _inbox_item(w))]
+        page, next_token = await self._list_page(clauses, page_size, page_token)
+        items = [item for w in page if (item := await _inbox_item(w))]
         items.sort(key=lambda i: (i.created_at, i.job_id))
-        next_token = iterator.next_page_token
-        return items, _encode_token(next_token)
+        return items, next_token
 
     async def cancel(self, job_id: str, owner: str | None = None) -> None:
         handle = self._handle(job_id)
