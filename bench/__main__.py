@@ -55,60 +55,91 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--profile", type=Path, metavar="DIR",
                     help="record py-spy profiles of API and worker during the c=10 run")
     ap.add_argument("--keep", action="store_true", help="keep the stack's temp folder and logs")
+    ap.add_argument("--worker-script", default="worker.py",
+                    help="experiments only: run this file instead of worker.py as the worker")
+    ap.add_argument("--api-app", default="api.app:app",
+                    help="experiments only: serve this ASGI app instead of api.app:app")
     return ap.parse_args(argv)
 
 
 async def run_phases(stack: BenchStack, scale: phases.Scale, wanted: set[str],
                      args: argparse.Namespace, results: dict[str, Any]) -> None:
     p = results["phases"]
-    async with d.http_client(stack.api_url, max_connections=160) as http:
+    took = results.setdefault("phase_seconds", {})
+    mark = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        took[name] = round(time.monotonic() - mark, 1)
+        mark = time.monotonic()
+
+    async with d.HttpPool(stack.api_url) as pool:
+        http = pool[0]
         client = await Client.connect(stack.address)
-        await phases.warm_up(http, client, scale, _log)
+        await phases.warm_up(pool, client, scale, _log)
+        lap("warmup")
 
         finished: list[str] = []
-        if "overhead" in wanted:
-            profiler = Profiler(args.profile) if args.profile else None
-            hook = None
+        profiler = Profiler(args.profile) if args.profile else None
+        if profiler is not None and not profiler.available:
+            _log("py-spy not found on PATH; not profiling")
+            profiler = None
+
+        def collect_profiles() -> None:
             if profiler is not None:
-                if profiler.available:
-                    def hook(c: int, kind: str, seconds: float) -> None:
-                        if c == profiler.concurrency and kind == profiler.kind:
-                            _log(f"profiling api and worker for {seconds:.0f} s")
-                            profiler.start(stack.pids(), seconds)
-                else:
-                    _log("py-spy not found on PATH; not profiling")
-            p["overhead"] = await phases.phase_overhead(stack, http, client, scale, _log,
-                                                        on_measure=hook)
-            for row in p["overhead"].values():
-                if isinstance(row, dict):
-                    finished += row.pop("finished_job_ids", [])
-            if profiler is not None and profiler.available:
                 files = profiler.wait()
-                results["profiles"] = [str(f) for f in files]
+                results.setdefault("profiles", []).extend(str(f) for f in files)
                 for f in files:
                     if f.suffix == ".txt":
                         _log(summarize(f, top=30))
+
+        if "overhead" in wanted:
+            hook = None
+            if profiler is not None:
+                def hook(c: int, kind: str, seconds: float) -> None:
+                    if c == profiler.concurrency and kind == profiler.kind:
+                        _log(f"profiling api and worker for {seconds:.0f} s")
+                        profiler.start(stack.pids(), seconds)
+            p["overhead"] = await phases.phase_overhead(stack, pool, client, scale, _log,
+                                                        on_measure=hook)
+            for row in p["overhead"].values():
+                if isinstance(row, dict) and "ratio" in row:
+                    finished += row.pop("skill_fleet_finished_ids", [])
+                    row.pop("bare_finished_ids", None)
+            collect_profiles()
+            lap("overhead")
         if not finished:
             rec = d.HttpJobRecorder()
             for _ in range(3):
-                await d.http_job(http, rec, "bench-reads")
+                await d.http_job(http, rec, "bench-reads-extra")
             finished = rec.finished
 
         if "events" in wanted:
-            p["events"] = await phases.phase_events(http, scale, finished[-1], _log)
+            p["events"] = await phases.phase_events(pool, scale, finished[-1], _log)
+            lap("events")
         if "reads" in wanted:
-            p["reads"] = await phases.phase_reads(stack, http, scale, finished, _log)
+            read_hook = None
+            if profiler is not None:
+                def read_hook(label: str, seconds: float) -> None:
+                    _log(f"profiling api and worker for {seconds:.0f} s ({label})")
+                    profiler.start(stack.pids(), seconds, label)
+            p["reads"] = await phases.phase_reads(stack, pool, scale, finished, _log,
+                                                  on_measure=read_hook)
+            collect_profiles()
+            lap("reads")
         if "parked" in wanted:
             try:
-                p["parked"] = await phases.phase_parked(stack, http, client, scale, _log,
+                p["parked"] = await phases.phase_parked(stack, pool, client, scale, _log,
                                                         deadline_s=args.park_deadline)
             except TimeoutError as err:
                 p["parked"] = {"jobs": scale.parked, "error": str(err), "all_completed": False,
                                "worker_settings": {"SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS":
                                                    scale.park_worker_cache}}
                 _log(f"parked: {err}")
+            lap("parked")
         if "recovery" in wanted:
-            p["recovery"] = await phases.phase_recovery(stack, http, client, scale, _log)
+            p["recovery"] = await phases.phase_recovery(stack, pool, client, scale, _log)
+            lap("recovery")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM behaves like Ctrl-C: unwind through the finally below.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
-    stack = BenchStack(keep=args.keep)
+    stack = BenchStack(keep=args.keep, worker_script=args.worker_script, api_app=args.api_app)
+    results["worker_script"] = args.worker_script
+    results["api_app"] = args.api_app
     status = 0
     try:
         _log(f"starting the stack in {stack.root}")

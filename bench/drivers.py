@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,29 @@ def http_client(base_url: str, max_connections: int) -> httpx.AsyncClient:
     )
 
 
+class HttpPool:
+    """Several small httpx clients instead of one big one: `pool[i]` for simulated client i.
+
+    httpcore scans every connection of a pool for each request, so one client with ~100
+    connections costs the load generator most of a core at a few hundred requests/s (seen in
+    py-spy) and the benchmark would measure itself. 16 clients x 8 connections = 128 at most.
+    """
+
+    def __init__(self, base_url: str, clients: int = 16, connections_each: int = 8) -> None:
+        self.clients = [http_client(base_url, connections_each) for _ in range(clients)]
+        self.max_connections = clients * connections_each
+
+    def __getitem__(self, i: int) -> httpx.AsyncClient:
+        return self.clients[i % len(self.clients)]
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for c in self.clients:
+            await c.aclose()
+
+
 @dataclass
 class Samples:
     """Timestamped samples, so only those inside a measuring window count."""
@@ -67,15 +91,22 @@ class HttpJobRecorder:
     finished: list[str] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     prompt_types: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
+    def count(self, kind: str) -> None:
+        self.requests[kind] = self.requests.get(kind, 0) + 1
 
-async def create_job(http: httpx.AsyncClient, user: str, **options: Any) -> str:
+
+async def create_job(http: httpx.AsyncClient, user: str, rec: HttpJobRecorder | None = None,
+                     **options: Any) -> str:
     body = {"task_description": TASK, "user_id": user, **options}
     for attempt in range(20):
         r = await http.post(f"{API}/skills/create", json=body)
+        if rec is not None:
+            rec.count("POST /skills/create")
         if r.status_code == 202:
             return r.json()["job_id"]
         if r.status_code != 503 or attempt == 19:
@@ -85,11 +116,14 @@ async def create_job(http: httpx.AsyncClient, user: str, **options: Any) -> str:
 
 
 async def wait_prompt(http: httpx.AsyncClient, job_id: str, after: int,
-                      within: float = 300.0, poll: float = POLL_SECONDS) -> dict[str, Any]:
+                      within: float = 300.0, poll: float = POLL_SECONDS,
+                      rec: HttpJobRecorder | None = None) -> dict[str, Any]:
     """Poll GET /hitl/{id}/prompt until a prompt newer than `after` is visible."""
     deadline = time.monotonic() + within
     while True:
         r = await http.get(f"{API}/hitl/{job_id}/prompt")
+        if rec is not None:
+            rec.count("GET /hitl/{id}/prompt")
         if r.status_code == 200:
             body = r.json()
             prompt = body.get("prompt")
@@ -105,10 +139,13 @@ async def wait_prompt(http: httpx.AsyncClient, job_id: str, after: int,
 
 
 async def wait_status(http: httpx.AsyncClient, job_id: str, wanted: set[str],
-                      within: float = 300.0, poll: float = POLL_SECONDS) -> dict[str, Any]:
+                      within: float = 300.0, poll: float = POLL_SECONDS,
+                      rec: HttpJobRecorder | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + within
     while True:
         r = await http.get(f"{API}/jobs/{job_id}")
+        if rec is not None:
+            rec.count("GET /jobs/{id}")
         if r.status_code == 200:
             job = r.json()
             if job["status"] in wanted:
@@ -128,6 +165,8 @@ async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
     body = {"prompt_id": prompt_id, "action": "proceed", "response_id": uuid.uuid4().hex}
     for attempt in range(10):
         r = await http.post(f"{API}/hitl/{job_id}/response", json=body)
+        if rec is not None:
+            rec.count("POST /hitl/{id}/response")
         if r.status_code == 200:
             return r.json()
         if rec is not None:
@@ -137,26 +176,30 @@ async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
     raise AssertionError
 
 
-async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str) -> None:
-    """One job through all three checkpoints, answering each prompt as soon as it appears."""
+async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str,
+                   poll: float = POLL_SECONDS, think: float = 0.0) -> None:
+    """One job through all three checkpoints, answering each prompt as soon as it appears
+    (or `think` seconds after it appears: a human reading it)."""
     started = time.monotonic()
-    job_id = await create_job(http, user, enable_hitl_confirm=True, enable_hitl_preview=True,
-                              enable_hitl_review=True)
+    job_id = await create_job(http, user, rec, enable_hitl_confirm=True,
+                              enable_hitl_preview=True, enable_hitl_review=True)
     rec.in_flight.add(job_id)
     try:
-        prompt = await wait_prompt(http, job_id, 0)
+        prompt = await wait_prompt(http, job_id, 0, poll=poll, rec=rec)
         while True:
             rec.prompt_types[prompt["type"]] = rec.prompt_types.get(prompt["type"], 0) + 1
+            if think:
+                await asyncio.sleep(think)
             sent = time.monotonic()
             ack = await answer(http, job_id, prompt["prompt_id"], rec)
             if prompt["type"] == "validate":
                 break
             nxt = ack.get("prompt")
             if not (nxt and nxt["prompt_id"] > prompt["prompt_id"]):
-                nxt = await wait_prompt(http, job_id, prompt["prompt_id"])
+                nxt = await wait_prompt(http, job_id, prompt["prompt_id"], poll=poll, rec=rec)
             rec.round_trips.add(sent, time.monotonic() - sent)
             prompt = nxt
-        await wait_status(http, job_id, {"completed"})
+        await wait_status(http, job_id, {"completed"}, poll=poll, rec=rec)
     finally:
         rec.in_flight.discard(job_id)
     rec.finished.append(job_id)
@@ -176,44 +219,77 @@ async def bare_job(client: Client, rec: HttpJobRecorder) -> None:
         if checkpoint:
             rec.round_trips.add(sent, time.monotonic() - sent)
     await handle.result()
+    rec.finished.append(handle.id)
     now = time.monotonic()
     rec.completions.add(now, now - started)
 
 
-async def closed_loop(concurrency: int, job: Callable[[], Awaitable[None]], *,
+async def closed_loop(concurrency: int, job: Callable[[int], Awaitable[None]], *,
                       warmup: float, windows: int, window: float,
-                      rec: HttpJobRecorder, drain_timeout: float = 120.0) -> dict[str, Any]:
+                      rec: HttpJobRecorder, window_max: float = 60.0,
+                      steady_jobs: int | None = None, min_jobs: int = 1,
+                      max_wait: float = 120.0,
+                      on_measure: Callable[[float], Any] | None = None) -> dict[str, Any]:
     """`concurrency` clients, each running jobs back to back; throughput per window.
 
-    Completions during the first `warmup` seconds are not counted; then `windows`
-    consecutive windows of `window` seconds each give one throughput sample.
-    """
-    stop = asyncio.Event()
+    `job(i)` runs one job for client `i` (each client is its own user, so the per-user cap
+    of active jobs, SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER, stays at its default).
 
-    async def client() -> None:
-        while not stop.is_set():
+    Warm-up lasts `warmup` seconds and at least until `steady_jobs` (default: `concurrency`)
+    jobs have finished (steady state: every client has been through a job). Then `windows`
+    consecutive windows give one throughput sample each; a window lasts `window` seconds or
+    one median job latency (at most `window_max`), whichever is longer. On a machine so slow that
+    fewer than
+    `min_jobs` jobs finished in them, measuring goes on (up to `max_wait` s more).
+    At the end the clients are cancelled, not drained: at most `concurrency` jobs are
+    left waiting at a checkpoint.
+    """
+    failures = 0
+
+    async def client(i: int) -> None:
+        nonlocal failures
+        while True:
             try:
-                await job()
+                await job(i)
             except BenchError as err:
-                rec.error(type(err).__name__ + ": " + str(err)[:80])
+                failures += 1
+                rec.error(str(err).split(":")[0][:60])
+                if failures > 20:
+                    raise
 
     t0 = time.monotonic()
-    tasks = [asyncio.create_task(client()) for _ in range(concurrency)]
-    try:
-        await asyncio.sleep(warmup + windows * window)
-        stop.set()
-        done, pending = await asyncio.wait(tasks, timeout=drain_timeout)
-        for t in pending:
-            t.cancel()
-        for t in done:
-            if t.exception():
+    tasks = [asyncio.create_task(client(i)) for i in range(concurrency)]
+
+    def check() -> None:
+        for t in tasks:
+            if t.done() and not t.cancelled() and t.exception():
                 raise t.exception()  # type: ignore[misc]
+
+    try:
+        await asyncio.sleep(warmup)
+        steady = concurrency if steady_jobs is None else steady_jobs
+        await until(lambda: len(rec.completions.values) >= steady
+                    or time.monotonic() > t0 + warmup + max_wait or any(t.done() for t in tasks))
+        check()
+        start = time.monotonic()
+        latencies = [v for _, v in rec.completions.values]
+        span = max(window, min(window_max, statistics.median(latencies))) if latencies else window
+        end = start + windows * span
+        if on_measure is not None:
+            on_measure(windows * span)
+        await asyncio.sleep(windows * span)
+        await until(lambda: len(rec.completions.between(start, time.monotonic())) >= min_jobs
+                    or time.monotonic() >= end + max_wait or any(t.done() for t in tasks))
+        check()
+        measured_end = max(end, time.monotonic())
     finally:
         for t in tasks:
             t.cancel()
-    start = t0 + warmup
+        await asyncio.gather(*tasks, return_exceptions=True)
     per_window = [
-        len(rec.completions.between(start + i * window, start + (i + 1) * window)) / window
+        len(rec.completions.between(start + i * span, start + (i + 1) * span)) / span
         for i in range(windows)
     ]
-    return {"start": start, "end": start + windows * window, "per_window": per_window}
+    overall = len(rec.completions.between(start, measured_end)) / (measured_end - start)
+    return {"start": start, "end": measured_end, "per_window": per_window, "overall": overall,
+            "warmup_s": start - t0, "window_s": span}

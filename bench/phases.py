@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
-from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
 
 from bench import drivers as d
@@ -23,6 +23,12 @@ from bench.stats import median, median_of_summaries, summary_ms
 
 Log = Callable[[str], None]
 HEARTBEAT_TIMEOUT_S = 10.0  # AUTHOR_OPTIONS["heartbeat_timeout"] in workflows/skill_job.py
+DEFAULT_WORKER_CACHE = 1000  # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS default
+# Background jobs of the read phase: a UI polling every 0.2 s and a human answering 1 s
+# after each prompt appears, so jobs are always in flight without saturating the machine.
+BACKGROUND_POLL_S = 0.2
+BACKGROUND_THINK_S = 1.0
+PARK_JOBS_PER_USER = 90  # under the default SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER (100)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class Scale:
     warmup: float = 5.0           # seconds of each closed-loop run not counted
     windows: int = 5              # consecutive measuring windows (one sample each)
     window: float = 6.0
+    window_max: float = 60.0      # windows stretch to one median job latency, up to this
+    steady_fraction: float = 1.0  # warm-up until this many jobs x concurrency have finished
     read_background: int = 10     # job drivers keeping jobs running during the read phase
     readers: int = 50
     read_pause: float = 0.1       # think time of a paced reader (the second read run)
@@ -40,10 +48,13 @@ class Scale:
     read_windows: int = 5
     read_window: float = 4.0
     events_jobs: int = 20         # jobs per client for the events round trip at concurrency 1
+    events_concurrency: int = 50  # clients for the events round trip under load
     parked: int = 10_000
     park_concurrency: int = 16    # requests in flight while creating / answering
     park_backlog: int = 300       # created but not yet parked (or answered, not yet completed)
-    park_worker_cache: int = 1000  # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS for that phase
+    # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS for that phase: ~0.25 MB per cached job, and
+    # finished jobs stay open (promotion window), so the cache is always full in the end.
+    park_worker_cache: int = 500
     list_samples: int = 100
     recovery_jobs: int = 20
     recovery_delay: float = 3.0   # SKILL_FLEET_OFFLINE_DELAY_SECONDS of the recovery worker
@@ -51,12 +62,13 @@ class Scale:
 
 
 FULL = Scale("full")
-QUICK = Scale("quick", warmup_jobs=2, warmup=2.0, windows=3, window=2.5, read_warmup=1.0,
-              read_windows=3, read_window=2.0, events_jobs=8, parked=500, list_samples=50,
-              recovery_reps=1)
-SMOKE = Scale("smoke", concurrencies=(1, 10, 50), warmup_jobs=1, warmup=1.0, windows=2,
-              window=1.5, read_background=5, read_warmup=0.5, read_windows=2, read_window=1.0,
-              events_jobs=3, parked=50, list_samples=20, recovery_jobs=20, recovery_reps=1)
+QUICK = Scale("quick", warmup_jobs=2, warmup=1.0, windows=2, window=2.0, window_max=4.0,
+              read_warmup=1.0, read_windows=2, read_window=1.5, events_jobs=5, parked=500,
+              park_concurrency=24, list_samples=50, recovery_reps=1)
+SMOKE = Scale("smoke", warmup_jobs=1, warmup=1.0, windows=2, window=1.5, window_max=2.0,
+              steady_fraction=0.2, read_background=5, read_warmup=0.5, read_windows=2,
+              read_window=1.0, events_jobs=3, events_concurrency=10, parked=50,
+              list_samples=20, recovery_jobs=5, recovery_reps=1)
 SCALES = {s.name: s for s in (FULL, QUICK, SMOKE)}
 
 
@@ -64,14 +76,29 @@ def scale_dict(scale: Scale) -> dict[str, Any]:
     return asdict(scale)
 
 
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
+def loadavg() -> dict[str, Any]:
+    """Load average and Linux CPU pressure (share of time tasks waited for a CPU).
+
+    Other programs on the machine show here: with cpu_psi_some_avg10 well above 10 %, the
+    processes under test were queueing for a core and every latency is inflated.
+    """
+    out: dict[str, Any] = {"loadavg": [round(x, 2) for x in os.getloadavg()]}
+    try:
+        with open("/proc/pressure/cpu") as f:
+            some = f.readline().split()
+        fields = dict(x.split("=") for x in some[1:])
+        out["cpu_psi_some_avg10"] = float(fields["avg10"])
+        out["cpu_psi_some_avg60"] = float(fields["avg60"])
+    except (OSError, KeyError, ValueError):
+        pass
+    return out
 
 
 # ---------------------------------------------------------------------- warm-up
 
 
-async def warm_up(http: httpx.AsyncClient, client: Client, scale: Scale, log: Log) -> None:
+async def warm_up(pool: d.HttpPool, client: Client, scale: Scale, log: Log) -> None:
+    http = pool[0]
     rec = d.HttpJobRecorder()
     for _ in range(scale.warmup_jobs):
         await d.http_job(http, rec, "bench-warmup")
@@ -84,7 +111,7 @@ async def warm_up(http: httpx.AsyncClient, client: Client, scale: Scale, log: Lo
 # ---------------------------------------------------------------------- 1 + 2: overhead
 
 
-async def phase_overhead(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+async def phase_overhead(stack: BenchStack, pool: d.HttpPool, client: Client,
                          scale: Scale, log: Log,
                          on_measure: Callable[[int, str, float], Any] | None = None,
                          ) -> dict[str, Any]:
@@ -99,42 +126,70 @@ async def phase_overhead(stack: BenchStack, http: httpx.AsyncClient, client: Cli
         for kind in ("skill_fleet", "bare"):
             rec = d.HttpJobRecorder()
             if kind == "skill_fleet":
-                def job(rec: d.HttpJobRecorder = rec) -> Any:
-                    return d.http_job(http, rec, "bench-overhead")
+                def job(i: int, rec: d.HttpJobRecorder = rec, c: int = c) -> Any:
+                    return d.http_job(pool[i], rec, f"bench-overhead-{c}-{i}")
             else:
-                def job(rec: d.HttpJobRecorder = rec) -> Any:
+                def job(i: int, rec: d.HttpJobRecorder = rec) -> Any:
                     return d.bare_job(client, rec)
-            meter = CpuMeter(stack.pids()).start()
-            hook = None
-            if on_measure is not None:
-                async def hook_task(kind: str = kind, c: int = c) -> None:
-                    await asyncio.sleep(scale.warmup)
-                    on_measure(c, kind, scale.windows * scale.window)
-                hook = asyncio.create_task(hook_task())
+            meter = CpuMeter(stack.pids())
+
+            def hook(seconds: float, kind: str = kind, c: int = c,
+                     meter: CpuMeter = meter) -> None:
+                meter.start()  # CPU is counted over the measuring windows only
+                if on_measure is not None:
+                    on_measure(c, kind, seconds)
             res = await d.closed_loop(c, job, warmup=scale.warmup, windows=scale.windows,
-                                      window=scale.window, rec=rec)
-            if hook is not None:
-                hook.cancel()
+                                      window=scale.window, window_max=scale.window_max,
+                                      steady_jobs=max(1, round(c * scale.steady_fraction)),
+                                      rec=rec, on_measure=hook)
             cpu = meter.stop()
             latencies = rec.completions.between(res["start"], res["end"])
             row[kind] = {
                 "jobs_per_s": round(median(res["per_window"]), 3),
                 "per_window": [round(x, 3) for x in res["per_window"]],
+                "jobs_per_s_overall": round(res["overall"], 3),
+                "measured_seconds": round(res["end"] - res["start"], 2),
+                "warmup_seconds": round(res["warmup_s"], 2),
+                "window_seconds": round(res["window_s"], 2),
+                "requests_per_job": {k: round(v / max(1, len(rec.completions.values)), 1)
+                                     for k, v in sorted(rec.requests.items())},
                 "jobs_measured": len(latencies),
                 "job_latency": summary_ms(latencies),
                 "round_trip": summary_ms(rec.round_trips.between(res["start"], res["end"])),
                 "cpu_cores_used": cpu,
+                # CPU milliseconds each process spent per job finished while measuring
+                "cpu_ms_per_job": {
+                    k: round(v * cpu["wall_seconds"] * 1000 / max(1, len(latencies)))
+                    for k, v in cpu.items() if k != "wall_seconds" and v == v and v > 0.005
+                },
                 "errors": rec.errors,
+                "machine_after": loadavg(),
             }
-            if kind == "skill_fleet":
-                row["finished_job_ids"] = rec.finished[-50:]
+            row[f"{kind}_finished_ids"] = rec.finished[-50:]
             log(f"overhead c={c:<3} {kind:<11} {row[kind]['jobs_per_s']:7.2f} jobs/s "
                 f"windows={row[kind]['per_window']} cpu={cpu}")
         bare = row["bare"]["jobs_per_s"]
         row["ratio"] = round(row["skill_fleet"]["jobs_per_s"] / bare, 3) if bare else math.nan
+        bare_all = row["bare"]["jobs_per_s_overall"]
+        row["ratio_overall"] = (round(row["skill_fleet"]["jobs_per_s_overall"] / bare_all, 3)
+                                if bare_all else math.nan)
         out[str(c)] = row
+    out["history_events_per_job"] = {}
+    for kind in ("skill_fleet", "bare"):
+        ids = out[str(scale.concurrencies[0])].get(f"{kind}_finished_ids")
+        if ids:
+            out["history_events_per_job"][kind] = await _history_counts(client, ids[-1])
     out["loadavg_after"] = loadavg()
     return out
+
+
+async def _history_counts(client: Client, workflow_id: str) -> dict[str, int]:
+    """Events in one finished job's history, by type (what the server had to persist)."""
+    counts: dict[str, int] = {}
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_").lower()
+        counts[name] = counts.get(name, 0) + 1
+    return {"total": sum(counts.values()), **dict(sorted(counts.items()))}
 
 
 # ---------------------------------------------------------------------- 2b: events stream
@@ -198,8 +253,8 @@ async def _sse_prompts(http: httpx.AsyncClient, job_id: str, queue: asyncio.Queu
                 event_name, data_lines = None, []
 
 
-async def _events_job(http: httpx.AsyncClient, samples: list[float]) -> None:
-    job_id = await d.create_job(http, "bench-events", enable_hitl_confirm=True,
+async def _events_job(http: httpx.AsyncClient, samples: list[float], user: str) -> None:
+    job_id = await d.create_job(http, user, enable_hitl_confirm=True,
                                 enable_hitl_preview=True, enable_hitl_review=True)
     queue: asyncio.Queue[int] = asyncio.Queue()
     ready = asyncio.Event()
@@ -225,9 +280,9 @@ async def _events_job(http: httpx.AsyncClient, samples: list[float]) -> None:
             await reader
 
 
-async def phase_events(http: httpx.AsyncClient, scale: Scale, probe_job: str,
+async def phase_events(pool: d.HttpPool, scale: Scale, probe_job: str,
                        log: Log) -> dict[str, Any]:
-    ok, detail = await events_available(http, probe_job)
+    ok, detail = await events_available(pool[0], probe_job)
     if not ok:
         log(f"events stream: not available ({detail})")
         return {"available": False, "detail": detail}
@@ -236,10 +291,11 @@ async def phase_events(http: httpx.AsyncClient, scale: Scale, probe_job: str,
         return {"available": False, "detail": f"content-type {detail}"}
     out: dict[str, Any] = {"available": True}
     try:
-        for c, jobs_each in ((1, scale.events_jobs), (50, 1)):
+        for c, jobs_each in ((1, scale.events_jobs), (scale.events_concurrency, 1)):
             samples: list[float] = []
             for _ in range(jobs_each):
-                await asyncio.gather(*(_events_job(http, samples) for _ in range(c)))
+                await asyncio.gather(*(_events_job(pool[i], samples, f"bench-events-{i}")
+                                       for i in range(c)))
             out[str(c)] = summary_ms(samples)
             log(f"events round trip c={c}: {out[str(c)]}")
     except (TimeoutError, d.BenchError, httpx.HTTPError) as err:
@@ -252,9 +308,17 @@ async def phase_events(http: httpx.AsyncClient, scale: Scale, probe_job: str,
 # ---------------------------------------------------------------------- 3: reads
 
 
-async def _read_run(http: httpx.AsyncClient, scale: Scale, rec: d.HttpJobRecorder,
-                    finished: list[str], pause: float) -> dict[str, Any]:
-    kinds = ("job_running", "job_finished", "list_pending_hitl")
+READ_RUNS = {
+    # label: (request kinds each reader cycles through, pause between its requests)
+    "get_saturating": (("job_running", "job_finished"), 0.0),
+    "get_paced": (("job_running", "job_finished"), None),  # None: Scale.read_pause
+    "mixed_saturating": (("job_running", "job_finished", "list_pending_hitl"), 0.0),
+}
+
+
+async def _read_run(pool: d.HttpPool, scale: Scale, rec: d.HttpJobRecorder,
+                    finished: list[str], kinds: tuple[str, ...], pause: float
+                    ) -> dict[str, Any]:
     samples = {k: d.Samples() for k in kinds}
     errors: dict[str, int] = {}
     stop = asyncio.Event()
@@ -275,7 +339,7 @@ async def _read_run(http: httpx.AsyncClient, scale: Scale, rec: d.HttpJobRecorde
             else:
                 url = f"{d.API}/jobs?status=pending_hitl"
             t = time.monotonic()
-            r = await http.get(url)
+            r = await pool[i].get(url)
             samples[kind].add(t, time.monotonic() - t)
             if r.status_code != 200:
                 errors[f"{kind}_{r.status_code}"] = errors.get(f"{kind}_{r.status_code}", 0) + 1
@@ -303,28 +367,41 @@ async def _read_run(http: httpx.AsyncClient, scale: Scale, rec: d.HttpJobRecorde
     return out
 
 
-async def phase_reads(stack: BenchStack, http: httpx.AsyncClient, scale: Scale,
-                      finished: list[str], log: Log) -> dict[str, Any]:
-    """50 readers while `read_background` clients keep jobs moving through checkpoints."""
+async def phase_reads(stack: BenchStack, pool: d.HttpPool, scale: Scale,
+                      finished: list[str], log: Log,
+                      on_measure: Callable[[str, float], Any] | None = None) -> dict[str, Any]:
+    """50 readers while `read_background` clients keep jobs moving through checkpoints.
+
+    Three runs: GET /jobs/{id} only with no think time (50 requests always in flight), the
+    same with a pause between a reader's requests, and a mix with GET /jobs?status=pending_hitl.
+    """
     rec = d.HttpJobRecorder()
     stop = asyncio.Event()
 
-    async def driver() -> None:
+    async def driver(i: int) -> None:
         while not stop.is_set():
             try:
-                await d.http_job(http, rec, "bench-reads")
+                await d.http_job(pool[scale.readers + i], rec, f"bench-reads-{i}",
+                                 poll=BACKGROUND_POLL_S,
+                                 think=BACKGROUND_THINK_S)
             except d.BenchError as err:
                 rec.error(str(err)[:60])
 
     out: dict[str, Any] = {"loadavg_before": loadavg(), "background_clients":
-                           scale.read_background, "readers": scale.readers}
-    drivers = [asyncio.create_task(driver()) for _ in range(scale.read_background)]
+                           scale.read_background, "background_poll_s": BACKGROUND_POLL_S,
+                           "background_think_s": BACKGROUND_THINK_S,
+                           "readers": scale.readers}
+    drivers = [asyncio.create_task(driver(i)) for i in range(scale.read_background)]
     try:
         async with asyncio.timeout(60):
             await d.until(lambda: len(rec.in_flight) >= max(1, scale.read_background // 2))
-        for label, pause in (("saturating", 0.0), ("paced", scale.read_pause)):
+        for label, (kinds, pause) in READ_RUNS.items():
+            pause = scale.read_pause if pause is None else pause
             meter = CpuMeter(stack.pids()).start()
-            out[label] = await _read_run(http, scale, rec, finished, pause)
+            if on_measure is not None and label == "get_saturating":
+                on_measure(f"reads-{label}", scale.read_warmup
+                           + scale.read_windows * scale.read_window)
+            out[label] = await _read_run(pool, scale, rec, finished, kinds, pause)
             out[label]["pause_s"] = pause
             out[label]["cpu_cores_used"] = meter.stop()
             log(f"reads {label:<10} {out[label]['requests_per_s']} req/s  "
@@ -333,9 +410,9 @@ async def phase_reads(stack: BenchStack, http: httpx.AsyncClient, scale: Scale,
                             and "p50_ms" in v))
     finally:
         stop.set()
-        _, pending = await asyncio.wait(drivers, timeout=120)
-        for t in pending:
+        for t in drivers:
             t.cancel()
+        await asyncio.gather(*drivers, return_exceptions=True)
     out["background_jobs_completed"] = len(rec.finished)
     out["background_errors"] = rec.errors
     out["loadavg_after"] = loadavg()
@@ -345,8 +422,10 @@ async def phase_reads(stack: BenchStack, http: httpx.AsyncClient, scale: Scale,
 # ---------------------------------------------------------------------- 4: parked jobs
 
 
-async def _count(client: Client, user: str, status: str) -> int:
-    query = f"WorkflowType = 'SkillJob' AND SkillJobUser = '{user}' AND SkillJobStatus = '{status}'"
+async def _count(client: Client, users: list[str], status: str) -> int:
+    names = ", ".join(f"'{u}'" for u in users)
+    query = (f"WorkflowType = 'SkillJob' AND SkillJobUser IN ({names}) "
+             f"AND SkillJobStatus = '{status}'")
     return (await client.count_workflows(query)).count
 
 
@@ -378,19 +457,24 @@ class RssSampler:
             self._task.cancel()
 
 
-async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
                        scale: Scale, log: Log, deadline_s: float | None = None
                        ) -> dict[str, Any]:
     """Park N jobs at `confirm`, measure memory and list latency, answer all, see them finish."""
-    user = "bench-park"
     n = scale.parked
-    stack.stop_worker()
-    stack.start_worker(SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS=str(scale.park_worker_cache))
+    # Parked jobs belong to many users, each under the default cap of 100 active jobs
+    # (SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER), as they would in real use.
+    users = [f"bench-park-{i}" for i in range(math.ceil(n / PARK_JOBS_PER_USER))]
+    if scale.park_worker_cache != DEFAULT_WORKER_CACHE:
+        stack.stop_worker()
+        stack.start_worker(
+            SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS=str(scale.park_worker_cache))
     out: dict[str, Any] = {
         "jobs": n, "loadavg_before": loadavg(),
         "worker_settings": {"SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS": scale.park_worker_cache,
                             "SKILL_FLEET_WORKER_MAX_CONCURRENT_ACTIVITIES": 100},
         "create_concurrency": scale.park_concurrency, "max_backlog": scale.park_backlog,
+        "users": len(users),
     }
     counts = {"parked": 0, "completed": 0}
     ids: list[str] = []
@@ -399,8 +483,8 @@ async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Clien
     async def counter() -> None:
         while True:
             with contextlib.suppress(Exception):
-                counts["parked"] = await _count(client, user, "pending_hitl")
-                counts["completed"] = await _count(client, user, "completed")
+                counts["parked"] = await _count(client, users, "pending_hitl")
+                counts["completed"] = await _count(client, users, "completed")
             await asyncio.sleep(0.5)
 
     async def progress(what: str, key: str) -> None:
@@ -409,6 +493,7 @@ async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Clien
             log(f"parked: {what} {counts[key]}/{n}  rss={sampler.sample()}")
 
     sampler = RssSampler(stack)
+    out["rss_mb_before"] = sampler.sample()
     count_task = asyncio.create_task(counter())
     started = time.monotonic()
     try:
@@ -416,16 +501,17 @@ async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Clien
             # create, keeping at most `park_backlog` jobs created but not yet parked
             sem = asyncio.Semaphore(scale.park_concurrency)
 
-            async def create_one() -> None:
+            async def create_one(i: int) -> None:
                 async with sem:
-                    ids.append(await d.create_job(http, user, enable_hitl_confirm=True))
+                    ids.append(await d.create_job(pool[i], users[i % len(users)],
+                                                  enable_hitl_confirm=True))
 
             report = asyncio.create_task(progress("parked", "parked"))
             t0 = time.monotonic()
             pending: set[asyncio.Task[None]] = set()
-            for _ in range(n):
+            for i in range(n):
                 await d.until(lambda: len(ids) - counts["parked"] < scale.park_backlog)
-                task = asyncio.create_task(create_one())
+                task = asyncio.create_task(create_one(i))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
@@ -447,7 +533,7 @@ async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Clien
             list_times: list[float] = []
             for _ in range(scale.list_samples):
                 t = time.monotonic()
-                r = await http.get(f"{d.API}/jobs?status=pending_hitl")
+                r = await pool[0].get(f"{d.API}/jobs?status=pending_hitl")
                 list_times.append(time.monotonic() - t)
                 if r.status_code != 200 or len(r.json()["jobs"]) == 0:
                     errors[f"list_{r.status_code}"] = errors.get(f"list_{r.status_code}", 0) + 1
@@ -459,18 +545,18 @@ async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Clien
             answered = 0
             report = asyncio.create_task(progress("completed", "completed"))
 
-            async def answer_one(job_id: str) -> None:
+            async def answer_one(i: int, job_id: str) -> None:
                 nonlocal answered
                 async with sem:
-                    prompt = await d.wait_prompt(http, job_id, 0, poll=0.2)
-                    await d.answer(http, job_id, prompt["prompt_id"])
+                    prompt = await d.wait_prompt(pool[i], job_id, 0, poll=0.2)
+                    await d.answer(pool[i], job_id, prompt["prompt_id"])
                     answered += 1
 
             t1 = time.monotonic()
             pending = set()
-            for job_id in ids:
+            for i, job_id in enumerate(ids):
                 await d.until(lambda: answered - counts["completed"] < scale.park_backlog)
-                task = asyncio.create_task(answer_one(job_id))
+                task = asyncio.create_task(answer_one(i, job_id))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
@@ -485,8 +571,8 @@ async def phase_parked(stack: BenchStack, http: httpx.AsyncClient, client: Clien
             out["answer_seconds"] = round(answer_s, 1)
             out["answer_to_all_completed_seconds"] = round(done_s, 1)
             out["complete_rate_per_s"] = round(n / done_s, 1)
-            out["completed"] = await _count(client, user, "completed")
-            out["still_parked"] = await _count(client, user, "pending_hitl")
+            out["completed"] = await _count(client, users, "completed")
+            out["still_parked"] = await _count(client, users, "pending_hitl")
             out["all_completed"] = out["completed"] == n and out["still_parked"] == 0
             out["rss_mb_after"] = sampler.sample()
             out["rss_mb_peak"] = dict(sampler.peak)
@@ -513,11 +599,11 @@ async def _all_started(client: Client, ids: list[str]) -> bool:
     return True
 
 
-async def _run_batch(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+async def _run_batch(stack: BenchStack, pool: d.HttpPool, client: Client,
                      scale: Scale, *, kill: bool, env: dict[str, str]) -> dict[str, Any]:
     t0 = time.monotonic()
-    ids = await asyncio.gather(*(d.create_job(http, "bench-recovery")
-                                 for _ in range(scale.recovery_jobs)))
+    ids = await asyncio.gather(*(d.create_job(pool[i], "bench-recovery")
+                                 for i in range(scale.recovery_jobs)))
     row: dict[str, Any] = {}
     if kill:
         async with asyncio.timeout(60):
@@ -530,8 +616,8 @@ async def _run_batch(stack: BenchStack, http: httpx.AsyncClient, client: Client,
         row["killed_after_s"] = round(t_kill - t0, 2)
         stack.start_worker(**env)
         row["new_worker_ready_s"] = round(time.monotonic() - t_kill, 2)
-    results = await asyncio.gather(*(d.wait_status(http, j, {"completed"}, within=240,
-                                                   poll=0.05) for j in ids))
+    results = await asyncio.gather(*(d.wait_status(pool[i], j, {"completed"}, within=240,
+                                                   poll=0.05) for i, j in enumerate(ids)))
     row["seconds"] = round(time.monotonic() - t0, 2)
     if kill:
         row["after_kill_s"] = round(time.monotonic() - t_kill, 2)
@@ -539,7 +625,7 @@ async def _run_batch(stack: BenchStack, http: httpx.AsyncClient, client: Client,
     return row
 
 
-async def phase_recovery(stack: BenchStack, http: httpx.AsyncClient, client: Client,
+async def phase_recovery(stack: BenchStack, pool: d.HttpPool, client: Client,
                          scale: Scale, log: Log) -> dict[str, Any]:
     env = {"SKILL_FLEET_OFFLINE_DELAY_SECONDS": str(scale.recovery_delay)}
     stack.stop_worker()
@@ -548,9 +634,9 @@ async def phase_recovery(stack: BenchStack, http: httpx.AsyncClient, client: Cli
                            "heartbeat_timeout_s": HEARTBEAT_TIMEOUT_S,
                            "loadavg_before": loadavg(), "baseline": [], "killed": []}
     for rep in range(scale.recovery_reps):
-        base = await _run_batch(stack, http, client, scale, kill=False, env=env)
+        base = await _run_batch(stack, pool, client, scale, kill=False, env=env)
         out["baseline"].append(base)
-        killed = await _run_batch(stack, http, client, scale, kill=True, env=env)
+        killed = await _run_batch(stack, pool, client, scale, kill=True, env=env)
         out["killed"].append(killed)
         log(f"recovery rep {rep + 1}: without kill {base['seconds']} s, with SIGKILL "
             f"{killed['seconds']} s (killed at {killed['killed_after_s']} s, new worker ready "

@@ -1,7 +1,8 @@
 """Optional sampling profiles of the API and worker with py-spy (not a benchmark requirement).
 
 `python -m bench --profile DIR` records both processes while the concurrency-10 skill-fleet run
-is measured; `python -m bench.profiling DIR/*.txt` prints the hottest functions.
+and the saturating read run are measured; `python -m bench.profiling DIR/*.txt` prints the
+hottest functions.
 py-spy must be on PATH (e.g. `uv tool install py-spy`); without it profiling is skipped.
 """
 
@@ -19,7 +20,8 @@ class Profiler:
         self.out_dir = out_dir
         self.concurrency = concurrency
         self.kind = kind
-        self.exe = shutil.which("py-spy")
+        self.exe = shutil.which("py-spy") or shutil.which(
+            "py-spy", path=str(Path.home() / ".local" / "bin"))  # `uv tool install py-spy`
         self.procs: list[subprocess.Popen[bytes]] = []
         self.files: list[Path] = []
 
@@ -27,14 +29,15 @@ class Profiler:
     def available(self) -> bool:
         return self.exe is not None
 
-    def start(self, pids: dict[str, int], seconds: float) -> None:
+    def start(self, pids: dict[str, int], seconds: float, label: str = "") -> None:
         assert self.exe
+        label = label or f"c{self.concurrency}"
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for name in ("api", "worker"):
             if name not in pids:
                 continue
             for fmt, ext in (("raw", "txt"), ("speedscope", "speedscope.json")):
-                out = self.out_dir / f"{name}-c{self.concurrency}.{ext}"
+                out = self.out_dir / f"{name}-{label}.{ext}"
                 self.files.append(out)
                 self.procs.append(subprocess.Popen(
                     [self.exe, "record", "--pid", str(pids[name]), "--duration",
@@ -48,7 +51,9 @@ class Profiler:
                 p.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 p.kill()
-        return [f for f in self.files if f.exists()]
+        files = [f for f in self.files if f.exists()]
+        self.procs, self.files = [], []
+        return files
 
 
 def summarize(path: Path, top: int = 25) -> str:

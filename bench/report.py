@@ -99,7 +99,7 @@ def measured_vs_targets(results: dict[str, Any]) -> list[tuple[str, str, str, st
     if rt and rt.get("n"):
         row("round_trip_c1_p50_ms", rt["p50_ms"], rt["p50_ms"] <= 50)
         row("round_trip_c1_p95_ms", rt["p95_ms"], rt["p95_ms"] <= 150)
-    reads = p.get("reads", {}).get("saturating")
+    reads = p.get("reads", {}).get("get_saturating")
     if reads:
         vals = [reads[k] for k in ("job_running", "job_finished") if reads[k].get("n")]
         if vals:
@@ -121,14 +121,21 @@ def measured_vs_targets(results: dict[str, Any]) -> list[tuple[str, str, str, st
 
 
 def print_tables(results: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or Console(width=max(Console().width, 130))
     p = results.get("phases", {})
     m = results["machine"]
     console.print(f"[bold]skill-fleet benchmark[/] mode={results['mode']} "
                   f"{m['cores_logical']} cores, {m['memory_gb']} GB, Python {m['python']}, "
                   f"temporalio {m['temporalio']}, {m['temporal_cli'].splitlines()[0]}; "
-                  f"runtime {results.get('runtime_seconds')} s; load avg at start "
-                  f"{results.get('loadavg_start')}")
+                  f"runtime {results.get('runtime_seconds')} s")
+    for when in ("loadavg_start", "loadavg_end"):
+        state = results.get(when) or {}
+        psi = state.get("cpu_psi_some_avg60")
+        busy = psi is not None and psi > 10
+        console.print(f"machine at {when.split('_')[1]}: load {state.get('loadavg')}, CPU pressure "
+                      f"(some, avg10/avg60) {state.get('cpu_psi_some_avg10')}/{psi} %"
+                      + ("  [bold red]BUSY: other programs compete for the cores; latencies "
+                         "are inflated[/]" if busy else ""))
     console.print(f"[dim]{METHOD}[/]")
 
     if "overhead" in p:
@@ -152,19 +159,19 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
         for col in ("path", "C", "p50 ms", "p95 ms", "p99 ms", "n"):
             t.add_column(col, justify="right")
         for c, row in p["overhead"].items():
-            if isinstance(row, dict) and "skill_fleet" in row:
+            if isinstance(row, dict) and "ratio" in row:
                 rt = row["skill_fleet"]["round_trip"]
                 t.add_row("GET /hitl/{id}/prompt poll", c, _ms(rt, "p50_ms"), _ms(rt, "p95_ms"),
                           _ms(rt, "p99_ms"), str(rt.get("n")))
         for c, row in p["overhead"].items():
-            if isinstance(row, dict) and "bare" in row:
+            if isinstance(row, dict) and "ratio" in row:
                 rt = row["bare"]["round_trip"]
                 t.add_row("bare: update -> next update done", c, _ms(rt, "p50_ms"),
                           _ms(rt, "p95_ms"), _ms(rt, "p99_ms"), str(rt.get("n")))
         ev = p.get("events")
         if ev is not None:
             if ev.get("available"):
-                for c in ("1", "50"):
+                for c in [k for k in ev if k.isdigit()]:
                     if c in ev:
                         t.add_row("GET /jobs/{id}/events stream", c, _ms(ev[c], "p50_ms"),
                                   _ms(ev[c], "p95_ms"), _ms(ev[c], "p99_ms"), str(ev[c]["n"]))
@@ -178,13 +185,17 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
                         f"{p['reads']['background_clients']} clients run jobs")
         for col in ("run", "request", "p50 ms", "p95 ms", "p99 ms", "n", "run req/s"):
             t.add_column(col, justify="right")
-        for label in ("saturating", "paced"):
+        for label in ("get_saturating", "get_paced", "mixed_saturating"):
             run = p["reads"].get(label)
             if not run:
                 continue
-            name = label if label == "saturating" else f"paced ({run['pause_s']} s pause)"
+            name = {"get_saturating": "GET only, no pause",
+                    "get_paced": f"GET only, {run['pause_s']} s pause",
+                    "mixed_saturating": "mixed, no pause"}[label]
             for kind in ("job_running", "job_finished", "list_pending_hitl"):
-                s = run[kind]
+                s = run.get(kind)
+                if not s or not s.get("n"):
+                    continue
                 t.add_row(name, {"job_running": "GET /jobs/{id} running",
                                  "job_finished": "GET /jobs/{id} finished",
                                  "list_pending_hitl": "GET /jobs?status=pending_hitl"}[kind],

@@ -28,7 +28,10 @@ def _read(path: Path | None) -> str:
 
 
 class BenchStack:
-    def __init__(self, root: Path | None = None, *, keep: bool = False) -> None:
+    def __init__(self, root: Path | None = None, *, keep: bool = False,
+                 worker_script: str = "worker.py", api_app: str = "api.app:app") -> None:
+        self.worker_script = worker_script
+        self.api_app = api_app
         self._own_root = root is None
         self.root = root or Path(tempfile.mkdtemp(prefix="skill-fleet-bench-"))
         self.keep = keep
@@ -71,7 +74,7 @@ class BenchStack:
 
     def start_worker(self, **env: str) -> ManagedProcess:
         """The real worker (`worker.py`), as `make run` starts it; logs once it polls."""
-        worker = python_process("worker", ["worker.py"],
+        worker = python_process("worker", [self.worker_script],
                                 env=self.env(**env),
                                 log_path=self._log("worker"))
         self._all.append(worker.start())
@@ -96,7 +99,7 @@ class BenchStack:
         port = free_port()
         api = python_process(
             "api",
-            ["-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port),
+            ["-m", "uvicorn", self.api_app, "--host", "127.0.0.1", "--port", str(port),
              "--timeout-graceful-shutdown", "2"],
             env=self.env(), log_path=self._log("api"),
         )
