@@ -95,8 +95,7 @@ def test_api_sigterm_exits_within_5s_with_waiting_jobs_and_an_open_stream(
             wait_prompt(http, job_id, "confirm")
         probe = http.get(f"{API}/jobs/{waiting[0]}/events", params={"format": "json"})
     streams: list[_Stream] = []
-    if probe.status_code == 404:
-        pytest.skip("GET /api/v2/jobs/{id}/events does not exist yet")  # pragma: no cover
+    assert probe.status_code == 200, probe.text
     for job_id in waiting:
         stream = _Stream(f"{url}{API}/jobs/{job_id}/events")
         stream.start()
