@@ -84,7 +84,8 @@ class ApiKeys:
         return Caller(user_id=entry.user_id, role=entry.role)
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
+    """Async so FastAPI calls it on the event loop; it never blocks (a dict lookup)."""
     keys: ApiKeys = request.app.state.api_keys
     caller = keys.caller(request.headers.get("authorization"))
     request.state.user_id = caller.user_id

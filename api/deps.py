@@ -1,4 +1,8 @@
-"""FastAPI dependencies: settings and the Temporal gateway, created once per app."""
+"""FastAPI dependencies: settings and the Temporal gateway, created once per app.
+
+They are `async def` on purpose: FastAPI runs a plain `def` dependency in its thread pool,
+a thread hop per dependency per request for what is an attribute read (seen in py-spy).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from api.job_gateway import JobGateway
 from common.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_gateway(request: Request) -> JobGateway:
+async def get_gateway(request: Request) -> JobGateway:
     return request.app.state.gateway
 
 

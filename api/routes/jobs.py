@@ -11,6 +11,7 @@ from api.auth import Caller, CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
 from api.idempotency import fingerprint, job_id_for
+from api.responses import ModelResponse
 from api.schemas import (
     USER_ID_PATTERN,
     CancelResponse,
@@ -93,9 +94,8 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail)
-async def get_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> JobDetail:
-    view = await gateway.view(job_id, caller.owner_scope)
-    return JobDetail.model_validate(view.model_dump())
+async def get_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> ModelResponse:
+    return ModelResponse(await gateway.view(job_id, caller.owner_scope))
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED,
