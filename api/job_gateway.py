@@ -170,10 +170,9 @@ class JobGateway:
             owner is not None and desc.typed_search_attributes.get(sa.USER) != owner
         ):
             raise ApiError(404, f"Job {job_id} not found.")
-        memo = await desc.memo()
-        if names.MEMO_VIEW in memo:
-            view = JobView.model_validate(memo[names.MEMO_VIEW])
-        else:  # started, first workflow task not yet run
+        # One pass from the memo's JSON to the model (the converter validates with the hint).
+        view = await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)
+        if view is None:  # started, first workflow task not yet run
             view = await self._initial_view(handle)
         return desc, _reconcile(view, desc.status)
 
@@ -244,7 +243,8 @@ class JobGateway:
                 response,
                 id=f"answer-{response.response_id}",
                 result_type=HitlAck,
-                rpc_timeout=self._timeout,
+                # The workflow holds the reply up to wait_seconds; the RPC bound comes on top.
+                rpc_timeout=self._timeout + timedelta(seconds=response.wait_seconds),
             )
         except WorkflowUpdateFailedError as err:
             cause = err.cause

@@ -167,3 +167,40 @@ def test_operator_signal_from_the_temporal_cli(http: httpx.Client, stack: LocalS
     assert job["revisions"] == {"confirm": 1}
     accepted = [e for e in _events(job_id, stack) if e["kind"] == "answer_accepted"]
     assert [e["data"]["source"] for e in accepted] == ["signal", "signal"]
+
+
+def test_answer_with_wait_replies_with_the_next_prompt(http: httpx.Client) -> None:
+    """`?wait=` holds the reply until the answer led to the next prompt, then to the end."""
+    job_id = create_job(http, TASK, user_id="answers", enable_hitl_confirm=True,
+                        enable_hitl_preview=True, enable_hitl_review=True)
+    prompt = wait_prompt(http, job_id, "confirm")
+    seen = []
+    while True:
+        r = http.post(f"{API}/hitl/{job_id}/response", params={"wait": 30},
+                      json={"prompt_id": prompt["prompt_id"], "action": "proceed"})
+        assert r.status_code == 200, r.text
+        ack = r.json()
+        assert ack["duplicate"] is False
+        seen.append(prompt["type"])
+        if ack["prompt"] is None:
+            break
+        # The reply carries the next prompt, and a read right after it shows the same one.
+        assert ack["prompt"]["prompt_id"] > prompt["prompt_id"]
+        assert ack["status"] in ("pending_hitl", "pending_review"), ack
+        shown = http.get(f"{API}/hitl/{job_id}/prompt").json()["prompt"]
+        assert shown["prompt_id"] == ack["prompt"]["prompt_id"]
+        prompt = ack["prompt"]
+    assert seen == ["confirm", "preview", "validate"]
+    assert ack["status"] == "completed", ack  # the last reply waited for the end
+    assert get_job(http, job_id)["status"] == "completed"
+
+    # Without a wait the reply comes as soon as the answer is taken.
+    job_id = create_job(http, TASK, user_id="answers", enable_hitl_confirm=True)
+    prompt = wait_prompt(http, job_id, "confirm")
+    for bad in (-1, 61, "soon"):
+        r = http.post(f"{API}/hitl/{job_id}/response", params={"wait": bad},
+                      json={"prompt_id": prompt["prompt_id"], "action": "proceed"})
+        assert r.status_code == 422, (bad, r.text)
+    r = answer(http, job_id, prompt["prompt_id"], action="proceed")
+    assert r.status_code == 200 and r.json()["status"] == "running", r.text
+    wait_status(http, job_id, ["completed"])

@@ -182,7 +182,8 @@ def check_response(
             no_control_chars(text)
     except ValueError as err:
         return Refusal("invalid_answer", f"Answer text {err}.")
-    body = response.model_dump(exclude_none=True, exclude={"prompt_id", "response_id"})
+    body = response.model_dump(exclude_none=True,
+                               exclude={"prompt_id", "response_id", "wait_seconds"})
     body["action"] = response.action.strip().lower()
     errors = sorted(
         jsonschema.Draft202012Validator(prompt.answer_schema).iter_errors(body),

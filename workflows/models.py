@@ -274,6 +274,8 @@ class HitlResponse(BaseModel):
     skill_name: str | None = None
     description: str | None = None
     accept_suggestions: bool | None = None
+    # Update only: hold the reply up to this long for the next prompt (or the job's end).
+    wait_seconds: float = Field(default=0, ge=0, le=60)
 
     def normalized_action(self) -> HitlAction | None:
         action = self.action.strip().lower()

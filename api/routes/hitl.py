@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
+from api.responses import ModelResponse
 from api.schemas import AnswerRequest, AnswerResponse, HitlConfig, PromptResponse
 from workflows.hitl import PHASE_OF, REVISABLE_TYPES, waiting_status
 from workflows.models import ACTION_ALIASES, HitlAction, HitlResponse, HitlType
 
 router = APIRouter(prefix="/hitl")
+MAX_ANSWER_WAIT_SECONDS = 60.0  # HitlResponse.wait_seconds allows no more
 
 
 @router.get("/config", response_model=HitlConfig)
@@ -38,17 +41,23 @@ async def hitl_config(settings: SettingsDep, caller: CallerDep) -> HitlConfig:
 
 
 @router.get("/{job_id}/prompt", response_model=PromptResponse)
-async def get_prompt(job_id: str, gateway: GatewayDep, caller: CallerDep) -> PromptResponse:
+async def get_prompt(job_id: str, gateway: GatewayDep, caller: CallerDep) -> ModelResponse:
     view = await gateway.view(job_id, caller.owner_scope)
-    return PromptResponse(job_id=view.job_id, status=view.status, prompt=view.prompt)
+    return ModelResponse(PromptResponse(job_id=view.job_id, status=view.status,
+                                        prompt=view.prompt))
 
 
 @router.post("/{job_id}/response", response_model=AnswerResponse)
 async def post_response(
-    job_id: str, body: AnswerRequest, gateway: GatewayDep, caller: CallerDep
+    job_id: str, body: AnswerRequest, gateway: GatewayDep, caller: CallerDep,
+    wait: Annotated[float, Query(
+        ge=0, le=MAX_ANSWER_WAIT_SECONDS,
+        description="Hold the reply up to this many seconds until the answer led to the "
+                    "next prompt (then in `prompt`) or to the job's end; 0 replies as soon as "
+                    "the answer is taken.")] = 0,
 ) -> AnswerResponse:
     # Without a caller-chosen id, this request still retries safely inside Temporal.
-    response = HitlResponse(**body.model_dump())
+    response = HitlResponse(**body.model_dump(), wait_seconds=wait)
     response.response_id = body.response_id or uuid.uuid4().hex
     ack = await gateway.answer(job_id, response, caller.owner_scope)
     return AnswerResponse(

@@ -39,12 +39,17 @@ def all_checkpoints(http: httpx.Client) -> str:
     p = wait_job(http, job, lambda j: (j.get("prompt") or {}).get("prompt_id") == 3)["prompt"]
     answer(http, job, p["prompt_id"], action="proceed")
     p = wait_prompt(http, job, "preview")
-    answer(http, job, p["prompt_id"], action="refine", feedback="Add an example.")
-    p = wait_job(http, job, lambda j: (j.get("prompt") or {}).get("prompt_id") == 5)["prompt"]
+    # Answers that hold the reply for the next prompt (`?wait=`): a timer in the update.
+    r = http.post(f"{API}/hitl/{job}/response", params={"wait": 30},
+                  json={"prompt_id": p["prompt_id"], "action": "refine",
+                        "feedback": "Add an example."})
+    p = r.json()["prompt"]
+    assert p["prompt_id"] == 5, r.text
     answer(http, job, p["prompt_id"], action="proceed")
     p = wait_prompt(http, job, "validate")
-    answer(http, job, p["prompt_id"], action="proceed")
-    wait_status(http, job, ["completed"])
+    r = http.post(f"{API}/hitl/{job}/response", params={"wait": 30},
+                  json={"prompt_id": p["prompt_id"], "action": "proceed"})
+    assert r.json()["status"] == "completed", r.text
     r = http.post(f"{API}/drafts/{job}/promote", json={})
     assert r.status_code == 200, r.text
     return job
