@@ -22,6 +22,8 @@ TASK = ("Write commit messages for git repositories following the conventional c
 TERMINAL = {"completed", "failed", "cancelled"}
 # A client that answers as soon as a prompt appears polls this often (between requests).
 POLL_SECONDS = 0.01
+# `POST /hitl/{id}/response?wait=` : hold the reply until the next prompt (or the job's end).
+ANSWER_WAIT_SECONDS = 30.0
 
 
 class BenchError(RuntimeError):
@@ -160,11 +162,15 @@ async def wait_status(http: httpx.AsyncClient, job_id: str, wanted: set[str],
 
 
 async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
-                 rec: HttpJobRecorder | None = None) -> dict[str, Any]:
-    """POST the answer; a 503 (no worker took it in time) is retried with the same id."""
+                 rec: HttpJobRecorder | None = None, wait: float = 0.0) -> dict[str, Any]:
+    """POST the answer; a 503 (no worker took it in time) is retried with the same id.
+
+    With `wait` the reply is held until the answer led to the next prompt or the job's end.
+    """
     body = {"prompt_id": prompt_id, "action": "proceed", "response_id": uuid.uuid4().hex}
+    params = {"wait": wait} if wait else None
     for attempt in range(10):
-        r = await http.post(f"{API}/hitl/{job_id}/response", json=body)
+        r = await http.post(f"{API}/hitl/{job_id}/response", json=body, params=params)
         if rec is not None:
             rec.count("POST /hitl/{id}/response")
         if r.status_code == 200:
@@ -177,9 +183,15 @@ async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
 
 
 async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str,
-                   poll: float = POLL_SECONDS, think: float = 0.0) -> None:
+                   poll: float = POLL_SECONDS, think: float = 0.0,
+                   wait: float = ANSWER_WAIT_SECONDS) -> None:
     """One job through all three checkpoints, answering each prompt as soon as it appears
-    (or `think` seconds after it appears: a human reading it)."""
+    (or `think` seconds after it appears: a human reading it).
+
+    The first prompt is polled for. Answers are sent with `?wait=` (the API's way to learn
+    the next prompt without polling); the round trip ends when `GET /hitl/{id}/prompt`
+    shows the next prompt, which the client checks with one read. `wait=0` polls instead.
+    """
     started = time.monotonic()
     job_id = await create_job(http, user, rec, enable_hitl_confirm=True,
                               enable_hitl_preview=True, enable_hitl_review=True)
@@ -191,12 +203,11 @@ async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str,
             if think:
                 await asyncio.sleep(think)
             sent = time.monotonic()
-            ack = await answer(http, job_id, prompt["prompt_id"], rec)
+            await answer(http, job_id, prompt["prompt_id"], rec, wait=wait)
             if prompt["type"] == "validate":
                 break
-            nxt = ack.get("prompt")
-            if not (nxt and nxt["prompt_id"] > prompt["prompt_id"]):
-                nxt = await wait_prompt(http, job_id, prompt["prompt_id"], poll=poll, rec=rec)
+            # Polls until the read shows it; after a waited answer the first read does.
+            nxt = await wait_prompt(http, job_id, prompt["prompt_id"], poll=poll, rec=rec)
             rec.round_trips.add(sent, time.monotonic() - sent)
             prompt = nxt
         await wait_status(http, job_id, {"completed"}, poll=poll, rec=rec)
@@ -251,9 +262,10 @@ async def closed_loop(concurrency: int, job: Callable[[int], Awaitable[None]], *
         while True:
             try:
                 await job(i)
-            except BenchError as err:
+            except (BenchError, httpx.HTTPError) as err:
+                # Counted, then the client starts a new job; too many and the run fails.
                 failures += 1
-                rec.error(str(err).split(":")[0][:60])
+                rec.error(f"{type(err).__name__}: {str(err).split(':')[0][:60]}")
                 if failures > 20:
                     raise
 
@@ -278,7 +290,10 @@ async def closed_loop(concurrency: int, job: Callable[[int], Awaitable[None]], *
         if on_measure is not None:
             on_measure(windows * span)
         await asyncio.sleep(windows * span)
-        await until(lambda: len(rec.completions.between(start, time.monotonic())) >= min_jobs
+        # On a slow machine a window can pass before any job or round trip started in it
+        # has finished; keep the clients going (bounded) until both have samples.
+        await until(lambda: (len(rec.completions.between(start, time.monotonic())) >= min_jobs
+                             and rec.round_trips.between(start, end))
                     or time.monotonic() >= end + max_wait or any(t.done() for t in tasks))
         check()
         measured_end = max(end, time.monotonic())

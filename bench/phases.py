@@ -9,9 +9,9 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from temporalio.api.enums.v1 import EventType, PendingActivityState
@@ -22,6 +22,7 @@ from bench.stack import BenchStack, CpuMeter, rss_mb
 from bench.stats import median, median_of_summaries, summary_ms
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 HEARTBEAT_TIMEOUT_S = 10.0  # AUTHOR_OPTIONS["heartbeat_timeout"] in workflows/skill_job.py
 DEFAULT_WORKER_CACHE = 1000  # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS default
 # Background jobs of the read phase: a UI polling every 0.2 s and a human answering 1 s
@@ -29,6 +30,7 @@ DEFAULT_WORKER_CACHE = 1000  # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS default
 BACKGROUND_POLL_S = 0.2
 BACKGROUND_THINK_S = 1.0
 PARK_JOBS_PER_USER = 90  # under the default SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER (100)
+PARK_STALL_S = 180.0  # the parked phase fails if its count does not move for this long
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ async def phase_overhead(stack: BenchStack, pool: d.HttpPool, client: Client,
         row["ratio_overall"] = (round(row["skill_fleet"]["jobs_per_s_overall"] / bare_all, 3)
                                 if bare_all else math.nan)
         out[str(c)] = row
+    out["polling_client_c1"] = await _polling_client(stack, pool, scale, log)
     out["history_events_per_job"] = {}
     for kind in ("skill_fleet", "bare"):
         ids = out[str(scale.concurrencies[0])].get(f"{kind}_finished_ids")
@@ -181,6 +184,31 @@ async def phase_overhead(stack: BenchStack, pool: d.HttpPool, client: Client,
             out["history_events_per_job"][kind] = await _history_counts(client, ids[-1])
     out["loadavg_after"] = loadavg()
     return out
+
+
+async def _polling_client(stack: BenchStack, pool: d.HttpPool, scale: Scale,
+                          log: Log) -> dict[str, Any]:
+    """One client that answers without `?wait=` and polls for the next prompt every 10 ms."""
+    rec = d.HttpJobRecorder()
+    meter = CpuMeter(stack.pids())
+    res = await d.closed_loop(
+        1, lambda i: d.http_job(pool[i], rec, "bench-overhead-poll", wait=0.0),
+        warmup=scale.warmup, windows=scale.windows, window=scale.window,
+        window_max=scale.window_max, rec=rec, on_measure=lambda _s: meter.start())
+    cpu = meter.stop()
+    jobs = len(rec.completions.between(res["start"], res["end"]))
+    row = {
+        "jobs_per_s": round(median(res["per_window"]), 3),
+        "jobs_measured": jobs,
+        "round_trip": summary_ms(rec.round_trips.between(res["start"], res["end"])),
+        "requests_per_job": {k: round(v / max(1, len(rec.completions.values)), 1)
+                             for k, v in sorted(rec.requests.items())},
+        "cpu_cores_used": cpu,
+        "errors": rec.errors,
+    }
+    log(f"overhead c=1   polling client {row['jobs_per_s']:.2f} jobs/s round trip "
+        f"{row['round_trip']}")
+    return row
 
 
 async def _history_counts(client: Client, workflow_id: str) -> dict[str, int]:
@@ -312,6 +340,8 @@ READ_RUNS = {
     # label: (request kinds each reader cycles through, pause between its requests)
     "get_saturating": (("job_running", "job_finished"), 0.0),
     "get_paced": (("job_running", "job_finished"), None),  # None: Scale.read_pause
+    # 50 people (or dashboards) each refreshing a job once a second
+    "get_every_second": (("job_running", "job_finished"), 1.0),
     "mixed_saturating": (("job_running", "job_finished", "list_pending_hitl"), 0.0),
 }
 
@@ -384,8 +414,8 @@ async def phase_reads(stack: BenchStack, pool: d.HttpPool, scale: Scale,
                 await d.http_job(pool[scale.readers + i], rec, f"bench-reads-{i}",
                                  poll=BACKGROUND_POLL_S,
                                  think=BACKGROUND_THINK_S)
-            except d.BenchError as err:
-                rec.error(str(err)[:60])
+            except (d.BenchError, httpx.HTTPError) as err:
+                rec.error(f"{type(err).__name__}: {str(err)[:60]}")
 
     out: dict[str, Any] = {"loadavg_before": loadavg(), "background_clients":
                            scale.read_background, "background_poll_s": BACKGROUND_POLL_S,
@@ -427,6 +457,25 @@ async def _count(client: Client, users: list[str], status: str) -> int:
     query = (f"WorkflowType = 'SkillJob' AND SkillJobUser IN ({names}) "
              f"AND SkillJobStatus = '{status}'")
     return (await client.count_workflows(query)).count
+
+
+async def _retrying(call: Callable[[], Awaitable[T]], what: str, errors: dict[str, int],
+                    attempts: int = 5) -> T:
+    """Retry a request that failed in transport or with a retryable status; count failures.
+
+    An answer carries a fresh response_id per attempt, but the server refuses a second answer
+    to the same prompt, so a retry after a lost response cannot answer twice.
+    """
+    for attempt in range(attempts):
+        try:
+            return await call()
+        except (httpx.HTTPError, d.BenchError) as err:
+            key = f"{what}: {type(err).__name__}: {str(err).split(':')[0][:60]}"
+            errors[key] = errors.get(key, 0) + 1
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError
 
 
 class RssSampler:
@@ -492,6 +541,18 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
             await asyncio.sleep(15)
             log(f"parked: {what} {counts[key]}/{n}  rss={sampler.sample()}")
 
+    async def reach(key: str) -> None:
+        """Wait until all n jobs are counted as `key`; give up on a stall or the deadline."""
+        last, since = -1, time.monotonic()
+        while counts[key] < n:
+            await asyncio.sleep(0.2)
+            if counts[key] != last:
+                last, since = counts[key], time.monotonic()
+            if time.monotonic() - since > PARK_STALL_S:
+                raise TimeoutError(f"{key} stuck at {counts[key]}/{n} for {PARK_STALL_S:.0f} s")
+            if deadline_s and time.monotonic() - started > deadline_s:
+                raise TimeoutError(f"only {counts[key]}/{n} {key} in time")
+
     sampler = RssSampler(stack)
     out["rss_mb_before"] = sampler.sample()
     count_task = asyncio.create_task(counter())
@@ -503,24 +564,24 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
 
             async def create_one(i: int) -> None:
                 async with sem:
-                    ids.append(await d.create_job(pool[i], users[i % len(users)],
-                                                  enable_hitl_confirm=True))
+                    ids.append(await _retrying(
+                        lambda: d.create_job(pool[i], users[i % len(users)],
+                                             enable_hitl_confirm=True), "create", errors))
 
             report = asyncio.create_task(progress("parked", "parked"))
             t0 = time.monotonic()
             pending: set[asyncio.Task[None]] = set()
+            started_tasks: list[asyncio.Task[None]] = []
             for i in range(n):
                 await d.until(lambda: len(ids) - counts["parked"] < scale.park_backlog)
                 task = asyncio.create_task(create_one(i))
+                started_tasks.append(task)
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
-            await asyncio.gather(*pending)
+            await asyncio.gather(*started_tasks)  # every task: a failure is not lost
             create_s = time.monotonic() - t0
-            while counts["parked"] < n:
-                await asyncio.sleep(0.2)
-                if deadline_s and time.monotonic() - started > deadline_s:
-                    raise TimeoutError(f"only {counts['parked']}/{n} parked in time")
+            await reach("parked")
             park_s = time.monotonic() - t0
             report.cancel()
             out["create_seconds"] = round(create_s, 1)
@@ -547,25 +608,32 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
 
             async def answer_one(i: int, job_id: str) -> None:
                 nonlocal answered
-                async with sem:
+
+                async def read_and_answer() -> None:
+                    r = await pool[i].get(f"{d.API}/hitl/{job_id}/prompt")
+                    if r.status_code == 200 and r.json().get("prompt") is None and (
+                            r.json().get("status") in ("running", *d.TERMINAL)):
+                        return  # answered by an earlier attempt whose response was lost
                     prompt = await d.wait_prompt(pool[i], job_id, 0, poll=0.2)
                     await d.answer(pool[i], job_id, prompt["prompt_id"])
+
+                async with sem:
+                    await _retrying(read_and_answer, "answer", errors)
                     answered += 1
 
             t1 = time.monotonic()
             pending = set()
+            started_tasks = []
             for i, job_id in enumerate(ids):
                 await d.until(lambda: answered - counts["completed"] < scale.park_backlog)
                 task = asyncio.create_task(answer_one(i, job_id))
+                started_tasks.append(task)
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
-            await asyncio.gather(*pending)
+            await asyncio.gather(*started_tasks)
             answer_s = time.monotonic() - t1
-            while counts["completed"] < n:
-                await asyncio.sleep(0.2)
-                if deadline_s and time.monotonic() - started > deadline_s:
-                    raise TimeoutError(f"only {counts['completed']}/{n} completed in time")
+            await reach("completed")
             done_s = time.monotonic() - t1
             report.cancel()
             out["answer_seconds"] = round(answer_s, 1)
