@@ -44,8 +44,10 @@ def http_client(base_url: str, max_connections: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(60.0, pool=120.0),
+        # Idle connections are dropped before uvicorn's 5 s keep-alive timeout; at the same
+        # 5 s, a reused connection could be closed by the server as the request went out.
         limits=httpx.Limits(max_connections=max_connections,
-                            max_keepalive_connections=max_connections),
+                            max_keepalive_connections=max_connections, keepalive_expiry=2.0),
     )
 
 
@@ -123,7 +125,13 @@ async def wait_prompt(http: httpx.AsyncClient, job_id: str, after: int,
     """Poll GET /hitl/{id}/prompt until a prompt newer than `after` is visible."""
     deadline = time.monotonic() + within
     while True:
-        r = await http.get(f"{API}/hitl/{job_id}/prompt")
+        try:
+            r = await http.get(f"{API}/hitl/{job_id}/prompt")
+        except httpx.TransportError:  # a GET is safe to repeat; the deadline still holds
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(poll)
+            continue
         if rec is not None:
             rec.count("GET /hitl/{id}/prompt")
         if r.status_code == 200:
@@ -145,7 +153,13 @@ async def wait_status(http: httpx.AsyncClient, job_id: str, wanted: set[str],
                       rec: HttpJobRecorder | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + within
     while True:
-        r = await http.get(f"{API}/jobs/{job_id}")
+        try:
+            r = await http.get(f"{API}/jobs/{job_id}")
+        except httpx.TransportError:  # a GET is safe to repeat; the deadline still holds
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(poll)
+            continue
         if rec is not None:
             rec.count("GET /jobs/{id}")
         if r.status_code == 200:

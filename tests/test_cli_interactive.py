@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -100,6 +101,7 @@ def test_ctrl_c_detaches_and_attach_continues(api_url: str, http: httpx.Client) 
     job_id = child.match.group(1)
     child.expect("What should the skill work on")
     child.expect("Answer:")
+    time.sleep(0.5)  # a person presses Ctrl-C while the question waits, not as it is printed
     child.sendintr()
     child.expect("Detached")
     child.expect(f"skill-fleet attach {ANSI}{job_id}")
