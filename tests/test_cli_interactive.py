@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -18,12 +19,22 @@ ANSI = r"(?:\x1b\[[0-9;]*m)*"
 JOB_ID = re.compile(rf"Created job {ANSI}([0-9a-f-]{{36}})")
 
 
+def _interruptible() -> None:
+    """The CLI starts as from a person's terminal: SIGINT deliverable, default action.
+
+    A blocked or ignored SIGINT survives fork and exec; in full-suite runs the Ctrl-C test
+    saw its ^C echoed and nothing else, never when run alone.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(api_url: str, *args: str) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILL_FLEET_")}
     env.update(SKILL_FLEET_API_URL=api_url, TERM="xterm-256color")
     command, *rest = cli_command()
     child = pexpect.spawn(command, [*rest, *args], env=env, encoding="utf-8", timeout=60,
-                          dimensions=(50, 140))
+                          dimensions=(50, 140), preexec_fn=_interruptible)
     return child
 
 
