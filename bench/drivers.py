@@ -119,19 +119,25 @@ async def create_job(http: httpx.AsyncClient, user: str, rec: HttpJobRecorder | 
     raise AssertionError
 
 
+async def _poll_get(http: httpx.AsyncClient, url: str, deadline: float,
+                    poll: float) -> httpx.Response:
+    """GET `url`, repeating it after transport errors (safe for a GET) until `deadline`."""
+    while True:
+        try:
+            return await http.get(url)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(poll)
+
+
 async def wait_prompt(http: httpx.AsyncClient, job_id: str, after: int,
                       within: float = 300.0, poll: float = POLL_SECONDS,
                       rec: HttpJobRecorder | None = None) -> dict[str, Any]:
     """Poll GET /hitl/{id}/prompt until a prompt newer than `after` is visible."""
     deadline = time.monotonic() + within
     while True:
-        try:
-            r = await http.get(f"{API}/hitl/{job_id}/prompt")
-        except httpx.TransportError:  # a GET is safe to repeat; the deadline still holds
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(poll)
-            continue
+        r = await _poll_get(http, f"{API}/hitl/{job_id}/prompt", deadline, poll)
         if rec is not None:
             rec.count("GET /hitl/{id}/prompt")
         if r.status_code == 200:
@@ -153,13 +159,7 @@ async def wait_status(http: httpx.AsyncClient, job_id: str, wanted: set[str],
                       rec: HttpJobRecorder | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + within
     while True:
-        try:
-            r = await http.get(f"{API}/jobs/{job_id}")
-        except httpx.TransportError:  # a GET is safe to repeat; the deadline still holds
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(poll)
-            continue
+        r = await _poll_get(http, f"{API}/jobs/{job_id}", deadline, poll)
         if rec is not None:
             rec.count("GET /jobs/{id}")
         if r.status_code == 200:

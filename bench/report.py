@@ -101,22 +101,15 @@ def measured_vs_targets(results: dict[str, Any]) -> list[tuple[str, str, str, st
     if rt and rt.get("n"):
         row("round_trip_c1_p50_ms", rt["p50_ms"], rt["p50_ms"] <= 50)
         row("round_trip_c1_p95_ms", rt["p95_ms"], rt["p95_ms"] <= 150)
-    reads = p.get("reads", {}).get("get_saturating")
-    if reads:
-        vals = [reads[k] for k in ("job_running", "job_finished") if reads[k].get("n")]
+    for run, how in (("get_saturating", "no pause"), ("get_every_second", "1 read/s each")):
+        reads = p.get("reads", {}).get(run)
+        vals = [reads[k] for k in ("job_running", "job_finished")
+                if reads and reads[k].get("n")]
         if vals:
             p50 = max(v["p50_ms"] for v in vals)
             p99 = max(v["p99_ms"] for v in vals)
-            row("get_job_p50_ms_50_readers", f"{p50} (no pause)", p50 <= 10)
-            row("get_job_p99_ms_50_readers", f"{p99} (no pause)", p99 <= 50)
-    reads = p.get("reads", {}).get("get_every_second")
-    if reads:
-        vals = [reads[k] for k in ("job_running", "job_finished") if reads[k].get("n")]
-        if vals:
-            p50 = max(v["p50_ms"] for v in vals)
-            p99 = max(v["p99_ms"] for v in vals)
-            row("get_job_p50_ms_50_readers", f"{p50} (1 read/s each)", p50 <= 10)
-            row("get_job_p99_ms_50_readers", f"{p99} (1 read/s each)", p99 <= 50)
+            row("get_job_p50_ms_50_readers", f"{p50} ({how})", p50 <= 10)
+            row("get_job_p99_ms_50_readers", f"{p99} ({how})", p99 <= 50)
     parked = p.get("parked")
     if parked and "rss_mb_peak" in parked:
         rss = parked["rss_mb_peak"].get("worker")
