@@ -13,14 +13,21 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
+from ephemeral_port_reserve import reserve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, held back from the OS's ephemeral allocation.
+
+    A port picked by bind(0) and released can be handed out again at once, and the Temporal
+    dev server picks its internal services' ports that way while it starts: one of them once
+    took the frontend port chosen here and the server crashed. `reserve` leaves the port in
+    TIME_WAIT (~60 s on Linux), which keeps bind(0) off it while our servers, all binding
+    with SO_REUSEADDR, can still take it explicitly.
+    """
+    return reserve("127.0.0.1")
 
 
 def port_open(host: str, port: int) -> bool:
