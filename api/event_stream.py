@@ -1,10 +1,11 @@
 """A job's event log as Server-Sent Events: replay from any seq, then follow live.
 
-Each poll is one `describe` (the memo view's `events_count`; no worker needed), every
-150 ms when idle and sooner right after new events.
-Only when that count passed the last seq sent does the stream run the
-`get_events(after)` query, which returns just the new events. So a poll costs the
-same for a job with 10 events or 10,000, and subscribers never change the job.
+A stream reads the job's view once (`describe`: its `events_count`, whether it ended),
+then follows the job's history with a long-poll (`JobGateway.follow`): every view upsert
+the workflow writes carries the new `events_count`, and only when that passed the last seq
+sent does the stream run the `get_events(after)` query, which returns just the new events.
+So a stream costs nothing while its job waits for a human, hears of new events within
+milliseconds, costs the same for a job with 10 events or 10,000, and never changes the job.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from sse_starlette import ServerSentEvent
 
@@ -23,12 +25,6 @@ from common.settings import Settings
 
 log = logging.getLogger("skill_fleet.api")
 
-# How often an idle stream looks for new events (one describe each).
-POLL_INTERVAL_SECONDS = 0.15
-# Right after new events it looks again sooner, doubling up to the idle interval: events
-# come in bursts (an answer is taken, the next prompt follows tens of milliseconds later),
-# and a fixed 150 ms poll put ~150 ms into the benchmark's round trip over the stream.
-FIRST_POLL_AFTER_EVENTS_SECONDS = 0.02
 # Heartbeat comment interval; SKILL_FLEET_SSE_HEARTBEAT_SECONDS overrides it.
 HEARTBEAT_SECONDS = 15.0
 # Transient failures (Temporal or the worker briefly away) are retried this long, then
@@ -64,31 +60,28 @@ async def job_events(gateway: JobGateway, job_id: str, after: int) -> AsyncItera
     """Every event with seq > `after`, in order, once each; ends after the terminal event.
 
     The caller has checked ownership. A client disconnect cancels this generator
-    (sse-starlette cancels the response's task group), which stops the polling.
+    (sse-starlette cancels the response's task group), which ends the long-poll.
     """
     last = after
     failing_since: float | None = None
-    interval = POLL_INTERVAL_SECONDS
     loop = asyncio.get_running_loop()
     try:
         while True:
-            interval = min(interval * 2, POLL_INTERVAL_SECONDS)
             try:
-                view = await gateway.view(job_id)
-                final = view.status.is_terminal
-                if final or view.events_count > last:
-                    page = await gateway.fetch_events(job_id, last)
-                    for event in page.events:
-                        if event.seq <= last:
-                            continue
-                        yield ServerSentEvent(data=event.model_dump_json(), id=str(event.seq),
-                                              event=event.kind)
-                        last = event.seq
-                        interval = FIRST_POLL_AFTER_EVENTS_SECONDS
-                    # Terminal: everything up to last_seq is sent (the page held it all).
-                    if page.terminal or final:
-                        return
-                failing_since = None
+                async with aclosing(_event_counts(gateway, job_id)) as counts:
+                    async for count, final in counts:
+                        if final or count > last:
+                            page = await gateway.fetch_events(job_id, last)
+                            for event in page.events:
+                                if event.seq <= last:
+                                    continue
+                                yield ServerSentEvent(data=event.model_dump_json(),
+                                                      id=str(event.seq), event=event.kind)
+                                last = event.seq
+                            # Terminal: everything up to last_seq is sent (the page held it).
+                            if page.terminal or final:
+                                return
+                        failing_since = None
             except ApiError as err:
                 if err.status_code != 503:
                     yield _error(err)
@@ -98,10 +91,23 @@ async def job_events(gateway: JobGateway, job_id: str, after: int) -> AsyncItera
                     yield _error(err)
                     return
                 await asyncio.sleep(RETRY_INTERVAL_SECONDS)
-                continue
-            await asyncio.sleep(interval)
     finally:
         log.debug("event stream of %s closed after seq %d", job_id, last)
+
+
+async def _event_counts(gateway: JobGateway, job_id: str) -> AsyncIterator[tuple[int, bool]]:
+    """(events_count, job ended): now, then after every change, until the job ends."""
+    while True:
+        view = await gateway.view(job_id)
+        yield view.events_count, view.status.is_terminal
+        if view.status.is_terminal:
+            return
+        async with aclosing(gateway.follow(job_id)) as changes:
+            async for change in changes:
+                if change.events_count is not None:
+                    yield change.events_count, False
+                if change.run_closed:
+                    break  # read the view again: the job ended, or a reset began a new run
 
 
 def _error(err: ApiError) -> ServerSentEvent:

@@ -1,7 +1,8 @@
 """The API's only door to Temporal: start, read, list, answer and cancel skill jobs.
 
 Reads use `describe` and visibility (no worker needed); writes that need a
-worker are bounded by `rpc_timeout`, so a missing worker is a quick 503.
+worker are bounded by `rpc_timeout`, so a missing worker is a quick 503. Followers
+(the event stream) long-poll the job's history instead of polling it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ import base64
 import binascii
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import (
     Client,
@@ -53,6 +59,17 @@ from workflows.models import (
 )
 
 MEMO_FINGERPRINT = "request_sha256"
+# The server answers a history long-poll within ~20 s (an empty page when nothing happened);
+# the deadline only has to outlast that.
+HISTORY_LONG_POLL_SECONDS = 60.0
+RUN_CLOSED_EVENTS = frozenset({
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+})
 PROMOTE_REFUSAL_STATUS = {
     "not_completed": 400,
     "no_draft": 400,
@@ -87,6 +104,14 @@ def parse_job_id(job_id: str) -> str:
 
 def _unavailable(err: Exception) -> ApiError:
     return ApiError(503, f"Temporal is not reachable or did not answer in time: {err}")
+
+
+@dataclass(frozen=True)
+class ViewChange:
+    """What a batch of new history says about the job's published view."""
+
+    events_count: int | None  # from the batch's last view upsert; None if it had none
+    run_closed: bool  # the run ended: the job finished, or an operator reset or ended it
 
 
 class JobGateway:
@@ -341,6 +366,39 @@ class JobGateway:
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise _unavailable(err) from err
 
+    async def follow(self, job_id: str) -> AsyncIterator[ViewChange]:
+        """The job's view changes as the workflow writes them, until its current run closes.
+
+        A long-poll of the run's history: the server holds each request until new events
+        exist, so a follower costs nothing while the job waits for a human and hears of a
+        change within milliseconds. The first batch is the history so far. The caller has
+        checked ownership.
+        """
+        history = self._handle(job_id).fetch_history_events(
+            wait_new_event=True, rpc_timeout=timedelta(seconds=HISTORY_LONG_POLL_SECONDS))
+        while True:
+            try:
+                await history.fetch_next_page()
+            except RPCError as err:
+                if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+                    continue  # nothing new; poll again from the same token
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    raise ApiError(404, f"Job {job_id} not found.") from err
+                raise _unavailable(err) from err
+            batch = history.current_page or []
+            # A long-poll token is always given while the run is open.
+            closed = not history.next_page_token or any(
+                e.event_type in RUN_CLOSED_EVENTS for e in batch)
+            upsert = _last_view_upsert(batch)
+            if upsert is not None or closed:
+                count = None
+                if upsert is not None:
+                    [view] = await self._client.data_converter.decode([upsert], [JobView])
+                    count = view.events_count
+                yield ViewChange(events_count=count, run_closed=closed)
+            if closed:
+                return
+
     async def pending_prompts(
         self, *, user_id: str | None, page_size: int, page_token: str | None,
         assignee: str | None = None,
@@ -390,6 +448,16 @@ class JobGateway:
         except RPCError:
             return False
         return True
+
+
+def _last_view_upsert(batch: list[HistoryEvent]) -> Payload | None:
+    """The payload of the batch's last memo upsert of the job view, if any."""
+    for event in reversed(batch):
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
+            fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
+            if names.MEMO_VIEW in fields:
+                return fields[names.MEMO_VIEW]
+    return None
 
 
 def sa_initial(job: JobInput) -> TypedSearchAttributes:

@@ -2,81 +2,21 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
 
+from tests.sse import SseRead, read_sse
 from tests.support import API, LocalStack, answer, create_job, wait_prompt, wait_status
 
 TERMINAL_KINDS = {"completed", "failed", "cancelled"}
-
-
-@dataclass
-class SseMessage:
-    id: str | None
-    event: str
-    data: str
-
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.data)
-
-
-@dataclass
-class SseRead:
-    messages: list[SseMessage] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-    ended: bool = False  # the server closed the stream (we did not stop reading)
-
-    @property
-    def ids(self) -> list[int]:
-        return [int(m.id) for m in self.messages if m.id is not None]
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        return [m.json() for m in self.messages]
-
-
-def read_sse(base_url: str, job_id: str, *, headers: dict[str, str] | None = None,
-             params: dict[str, str] | None = None,
-             stop: Callable[[SseRead], bool] | None = None, timeout: float = 90.0) -> SseRead:
-    """Read an SSE stream (the text/event-stream format parsed by hand, line by line)."""
-    out = SseRead()
-    with httpx.Client(base_url=base_url, timeout=httpx.Timeout(timeout)) as client, \
-            client.stream("GET", f"{API}/jobs/{job_id}/events", headers=headers,
-                          params=params) as r:
-        assert r.status_code == 200, r.read().decode()
-        assert r.headers["content-type"].startswith("text/event-stream")
-        for message, comment in _parse(r.iter_lines()):
-            if message is not None:
-                out.messages.append(message)
-            if comment is not None:
-                out.comments.append(comment)
-            if stop and stop(out):
-                return out
-        out.ended = True
-    return out
-
-
-def _parse(lines: Iterator[str]) -> Iterator[tuple[SseMessage | None, str | None]]:
-    fields: dict[str, list[str]] = {}
-    for line in lines:
-        if line == "":
-            if fields:
-                yield SseMessage(id=fields.get("id", [None])[-1],
-                                 event=fields.get("event", ["message"])[-1],
-                                 data="\n".join(fields.get("data", []))), None
-            fields = {}
-        elif line.startswith(":"):
-            yield None, line[1:].strip()
-        else:
-            name, _, value = line.partition(":")
-            fields.setdefault(name, []).append(value[1:] if value.startswith(" ") else value)
 
 
 def json_page(http: httpx.Client, job_id: str, after: int) -> dict[str, Any]:
@@ -144,6 +84,37 @@ def test_subscribers_get_every_event_once_live_and_on_resume(
         page = json_page(http, job_id, after)
         assert page["events"] == events[after:]
         assert page["last_seq"] == n and page["terminal"] is True
+
+
+def test_a_job_ended_by_an_operator_ends_its_open_streams(
+        http: httpx.Client, api_url: str, stack: LocalStack) -> None:
+    """Terminating from the Web UI or CLI bypasses the workflow's own ending."""
+    job_id = create_job(http, user_id="events", enable_hitl_confirm=True)
+    wait_prompt(http, job_id, "confirm")
+    following = threading.Event()
+    give_up = time.monotonic() + 60
+
+    def caught_up(s: SseRead) -> bool:
+        if s.messages and s.messages[-1].event == "prompt_raised":
+            following.set()
+        return time.monotonic() > give_up  # heartbeats keep an unended stream open
+
+    with ThreadPoolExecutor(2) as pool:
+        streams = [pool.submit(read_sse, api_url, job_id, stop=caught_up, timeout=30)
+                   for _ in range(2)]
+        assert following.wait(30)
+
+        async def terminate() -> None:
+            client = await Client.connect(stack.address)
+            await client.get_workflow_handle(job_id).terminate(reason="operator test")
+
+        asyncio.run(terminate())
+        ended = [s.result(timeout=90) for s in streams]
+    log = json_page(http, job_id, 0)["events"]
+    for stream in ended:
+        assert stream.ended
+        assert stream.events == log  # everything written before the end, once
+    assert wait_status(http, job_id, ["cancelled"])["status"] == "cancelled"
 
 
 def test_unknown_job_and_bad_resume_points(http: httpx.Client) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
+from tests.sse import follow_like_an_eventsource
 from tests.support import (
     API,
     LocalStack,
@@ -75,9 +77,12 @@ def test_temporal_server_restart_on_the_same_db(own_stack: LocalStack) -> None:
     own_stack.start_server()
     own_stack.start_worker()
     url = own_stack.start_api()
-    with httpx.Client(base_url=url, timeout=30) as http:
+    with httpx.Client(base_url=url, timeout=30) as http, ThreadPoolExecutor(1) as pool:
         job_id = create_job(http, TASK, enable_hitl_confirm=True)
         prompt = wait_prompt(http, job_id, "confirm")
+        # Someone follows the job's events through the restart.
+        stream = pool.submit(follow_like_an_eventsource, url, job_id, within=180)
+        time.sleep(1.0)
 
         own_stack.stop_server(kill=True)
         started = time.monotonic()
@@ -94,6 +99,12 @@ def test_temporal_server_restart_on_the_same_db(own_stack: LocalStack) -> None:
         job = wait_status(http, job_id, ["completed", "failed"], timeout=60)
         assert job["status"] == "completed", job.get("error")
         wait_listed(http, job_id, status="completed")
+
+        # It saw every event exactly once, in order, up to the end.
+        followed = stream.result(timeout=200)
+        log = http.get(f"{API}/jobs/{job_id}/events", params={"format": "json"}).json()
+        assert [m.json() for m in followed] == log["events"]
+        assert followed[-1].event == "completed"
 
 
 def wait_listed(http: httpx.Client, job_id: str, **params: str) -> None:
