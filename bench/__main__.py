@@ -115,7 +115,8 @@ async def run_phases(stack: BenchStack, scale: phases.Scale, wanted: set[str],
             finished = rec.finished
 
         if "events" in wanted:
-            p["events"] = await phases.phase_events(pool, scale, finished[-1], _log)
+            p["events"] = await phases.phase_events(stack, pool, scale, finished[-1],
+                                                    _log)
             lap("events")
         if "reads" in wanted:
             read_hook = None

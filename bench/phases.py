@@ -311,7 +311,52 @@ async def _events_job(http: httpx.AsyncClient, samples: list[float], user: str) 
             await reader
 
 
-async def phase_events(pool: d.HttpPool, scale: Scale, probe_job: str,
+async def _idle_streams(stack: BenchStack, pool: d.HttpPool, scale: Scale,
+                        log: Log) -> dict[str, Any]:
+    """CPU while N streams follow N jobs waiting for a human, against the same jobs unwatched.
+
+    People leave a job's stream open while they think; what that costs the stack is the
+    difference between the two windows, per stream.
+    """
+    n, seconds = scale.events_concurrency, scale.read_windows * scale.read_window
+    jobs = await asyncio.gather(*(d.create_job(pool[i], f"bench-idle-{i}",
+                                               enable_hitl_confirm=True) for i in range(n)))
+    prompts = await asyncio.gather(*(d.wait_prompt(pool[i], job, 0)
+                                     for i, job in enumerate(jobs)))
+    await asyncio.sleep(1.0)  # the last visibility writes of the parking
+    meter = CpuMeter(stack.pids()).start()
+    await asyncio.sleep(seconds)
+    unwatched = meter.stop()
+
+    queues: list[asyncio.Queue[int]] = [asyncio.Queue() for _ in jobs]
+    ready = [asyncio.Event() for _ in jobs]
+    readers = [asyncio.create_task(_sse_prompts(pool[i], job, queues[i], ready[i]))
+               for i, job in enumerate(jobs)]
+    try:
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(q.get() for q in queues))  # each has replayed its prompt
+        await asyncio.sleep(1.0)
+        meter = CpuMeter(stack.pids()).start()
+        await asyncio.sleep(seconds)
+        watched = meter.stop()
+        if any(r.done() for r in readers):
+            raise d.BenchError("an idle stream ended while its job waited")
+    finally:
+        for r in readers:
+            r.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    await asyncio.gather(*(d.answer(pool[i], job, prompt["prompt_id"])
+                           for i, (job, prompt) in enumerate(zip(jobs, prompts, strict=True))))
+    per_stream = {k: round((watched[k] - unwatched[k]) / n * 1000, 3)
+                  for k in watched if k != "wall_seconds"}
+    out = {"streams": n, "seconds": seconds, "cpu_cores_unwatched": unwatched,
+           "cpu_cores_watched": watched, "cpu_ms_per_s_per_stream": per_stream}
+    log(f"idle streams: {n} streams on waiting jobs cost, per stream, CPU ms per second: "
+        f"{per_stream}")
+    return out
+
+
+async def phase_events(stack: BenchStack, pool: d.HttpPool, scale: Scale, probe_job: str,
                        log: Log) -> dict[str, Any]:
     ok, detail = await events_available(pool[0], probe_job)
     if not ok:
@@ -329,6 +374,7 @@ async def phase_events(pool: d.HttpPool, scale: Scale, probe_job: str,
                                        for i in range(c)))
             out[str(c)] = summary_ms(samples)
             log(f"events round trip c={c}: {out[str(c)]}")
+        out["idle_streams"] = await _idle_streams(stack, pool, scale, log)
     except (TimeoutError, d.BenchError, httpx.HTTPError) as err:
         out = {"available": False, "detail": f"endpoint exists but measuring failed: "
                                               f"{type(err).__name__}: {err}"}

@@ -25,7 +25,10 @@ METHOD = (
     "trip: POST /hitl/{id}/response?wait=30 sent -> first GET /hitl/{id}/prompt showing the "
     "next prompt (the reply is held until the next prompt exists; the client then reads it "
     "once, polling every 10 ms if it is not shown yet), pooled over the measuring windows; a "
-    "separate c=1 client answers without wait and polls every 10 ms. Reads: per-window "
+    "separate c=1 client answers without wait and polls every 10 ms. Event stream: answer "
+    "sent -> prompt_raised received; idle streams: CPU over read_windows x read_window "
+    "seconds with N jobs parked and no stream, then with one stream open on each; the "
+    "difference / N. Reads: per-window "
     "p50/p95/p99, median over windows. Parked and recovery: wall time; recovery is the median "
     "of `recovery_reps` repetitions."
 )
@@ -187,6 +190,11 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
                 t.add_row("GET /jobs/{id}/events stream", "-", "not available", "", "",
                           ev.get("detail", "")[:40])
         console.print(t)
+        idle = (ev or {}).get("idle_streams")
+        if idle:
+            cost = ", ".join(f"{k} {v}" for k, v in idle["cpu_ms_per_s_per_stream"].items())
+            console.print(f"{idle['streams']} open event streams on jobs waiting for a human, "
+                          f"CPU ms per second per stream: {cost}")
 
     if "reads" in p:
         t = Table(title=f"3. Reads with {p['reads']['readers']} readers while "

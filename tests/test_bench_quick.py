@@ -46,10 +46,13 @@ def test_bench_quick_runs_every_phase(tmp_path: Path) -> None:
     assert polling["round_trip"]["n"] > 0 and _positive(polling["round_trip"]["p50_ms"])
 
     events = phases["events"]
-    if events["available"]:
-        assert _positive(events["1"]["p50_ms"])
-    else:
-        assert events["detail"]
+    assert events["available"], events.get("detail")
+    assert _positive(events["1"]["p50_ms"]) and _positive(events["50"]["p50_ms"])
+    idle = events["idle_streams"]
+    assert idle["streams"] == 50
+    # A difference of two CPU readings: near zero, either sign, but a number per process.
+    assert {"server", "worker", "api"} <= idle["cpu_ms_per_s_per_stream"].keys()
+    assert all(math.isfinite(v) for v in idle["cpu_ms_per_s_per_stream"].values())
 
     reads = phases["reads"]
     for label, kinds in (("get_saturating", ("job_running", "job_finished")),
