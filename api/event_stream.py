@@ -97,17 +97,14 @@ async def job_events(gateway: JobGateway, job_id: str, after: int) -> AsyncItera
 
 async def _event_counts(gateway: JobGateway, job_id: str) -> AsyncIterator[tuple[int, bool]]:
     """(events_count, job ended): now, then after every change, until the job ends."""
-    while True:
+    while True:  # once per run: a reset ends one run and begins another
         view = await gateway.view(job_id)
         yield view.events_count, view.status.is_terminal
         if view.status.is_terminal:
             return
-        async with aclosing(gateway.follow(job_id)) as changes:
-            async for change in changes:
-                if change.events_count is not None:
-                    yield change.events_count, False
-                if change.run_closed:
-                    break  # read the view again: the job ended, or a reset began a new run
+        async with aclosing(gateway.follow(job_id)) as counts:
+            async for count in counts:
+                yield count, False
 
 
 def _error(err: ApiError) -> ServerSentEvent:

@@ -12,7 +12,6 @@ import binascii
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -104,14 +103,6 @@ def parse_job_id(job_id: str) -> str:
 
 def _unavailable(err: Exception) -> ApiError:
     return ApiError(503, f"Temporal is not reachable or did not answer in time: {err}")
-
-
-@dataclass(frozen=True)
-class ViewChange:
-    """What a batch of new history says about the job's published view."""
-
-    events_count: int | None  # from the batch's last view upsert; None if it had none
-    run_closed: bool  # the run ended: the job finished, or an operator reset or ended it
 
 
 class JobGateway:
@@ -366,13 +357,14 @@ class JobGateway:
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise _unavailable(err) from err
 
-    async def follow(self, job_id: str) -> AsyncIterator[ViewChange]:
-        """The job's view changes as the workflow writes them, until its current run closes.
+    async def follow(self, job_id: str) -> AsyncIterator[int]:
+        """The view's `events_count` each time the workflow publishes it, until the run closes.
 
         A long-poll of the run's history: the server holds each request until new events
         exist, so a follower costs nothing while the job waits for a human and hears of a
-        change within milliseconds. The first batch is the history so far. The caller has
-        checked ownership.
+        change within milliseconds. The first batch is the history so far. The run closes
+        when the job ends or an operator terminates or resets it. The caller has checked
+        ownership.
         """
         history = self._handle(job_id).fetch_history_events(
             wait_new_event=True, rpc_timeout=timedelta(seconds=HISTORY_LONG_POLL_SECONDS))
@@ -390,12 +382,9 @@ class JobGateway:
             closed = not history.next_page_token or any(
                 e.event_type in RUN_CLOSED_EVENTS for e in batch)
             upsert = _last_view_upsert(batch)
-            if upsert is not None or closed:
-                count = None
-                if upsert is not None:
-                    [view] = await self._client.data_converter.decode([upsert], [JobView])
-                    count = view.events_count
-                yield ViewChange(events_count=count, run_closed=closed)
+            if upsert is not None:
+                [view] = await self._client.data_converter.decode([upsert], [JobView])
+                yield view.events_count
             if closed:
                 return
 
