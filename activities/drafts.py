@@ -13,6 +13,7 @@ from activities.skill_paths import (
     check_taxonomy_path,
     draft_root,
     inside,
+    relative_to_root,
     scratch_dir,
     swap_in,
 )
@@ -58,7 +59,8 @@ class DraftActivities:
             for scratch in [p for p in root.rglob(".tmp-*") if p.is_dir()]:
                 shutil.rmtree(scratch, ignore_errors=True)
         write_skill_folder(target, request.content)
-        return SaveDraftResult(draft_path=str(target))
+        # Relative to the skills root: the API shows it, and the server's layout is private.
+        return SaveDraftResult(draft_path=relative_to_root(self._root, target))
 
     @activity.defn(name=ACTIVITY_DELETE_DRAFT)
     def delete_draft(self, request: DeleteDraftInput) -> None:

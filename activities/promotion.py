@@ -1,9 +1,19 @@
 """Promoting a draft into the skill library: atomic, idempotent under retries, one at a time.
 
-The whole promotion runs under the library lock, so the "does the target exist" check, the
-folder swap and the index update cannot interleave with another promotion. Each promoted
-folder carries a marker naming the activity attempt that wrote it: a retry of that same
-attempt finishes the job instead of refusing its own earlier write.
+The whole promotion runs under the library lock, so the "may this replace what is there"
+checks, the folder swap and the index update cannot interleave with another promotion.
+Each promoted folder carries a marker naming its owner (the job's user) and the activity
+attempt that wrote it: a retry of that same attempt finishes the job instead of refusing
+its own earlier write.
+
+Who may write where:
+- a skill belongs to the user whose job promoted it (marker and index entry `owner`);
+  only that user or an admin may replace it, and only with `overwrite`;
+- a skill without a recorded owner (hand-made, or promoted before owners were recorded)
+  is replaced only by an admin or by the job that promoted it;
+- a skill `name` is unique in the library: agents load skills by name, so a second skill
+  with that name in another category is refused;
+- the replaced folder is kept under `_versions/` (see `activities.skill_versions`).
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -20,7 +31,9 @@ from activities.skill_library import (
     JOB_MARKER,
     SKILL_MD,
     index_lock,
+    list_skills,
     now_iso,
+    read_index,
     read_marker,
     update_index,
 )
@@ -33,6 +46,8 @@ from activities.skill_paths import (
     scratch_dir,
     swap_in,
 )
+from activities.skill_versions import prune_versions, version_slot
+from skill_format import SkillFolder, parse_skill
 from workflows.models import PromoteInput, PromoteResult
 from workflows.names import ACTIVITY_PROMOTE_DRAFT
 
@@ -61,73 +76,138 @@ class PromotionActivities:
             raise _refuse("UnsafePath", str(err)) from err
 
         with index_lock(self._root, on_wait=activity.heartbeat):
-            marker = read_marker(target)
-            if marker is None or marker.get("attempt") != attempt_key:
-                self._check_target(target, segments, request.overwrite)
-                marker = self._copy(draft, target, request, attempt_key)
+            marker = read_marker(target) or {}
+            # A retry of this very attempt finds its own write and only finishes the job.
+            if marker.get("attempt") != attempt_key or marker.get("job_id") != request.job_id:
+                self._check_target(target, segments, request)
+                self._check_name_unique(draft, segments, request)
+                marker = self._copy(draft, target, segments, request, attempt_key)
             update_index(
                 self._root,
                 request.taxonomy_path,
                 {
                     "name": request.skill_name,
                     "description": request.description,
-                    "path": str(target),
+                    "path": request.taxonomy_path,
                     "job_id": request.job_id,
+                    "owner": marker.get("owner"),
                     "promoted_at": marker.get("promoted_at"),
                 },
             )
             if request.delete_draft:
                 shutil.rmtree(job_drafts, ignore_errors=True)
-        activity.logger.info("promoted %s to %s", request.job_id, target)
+        activity.logger.info("promoted %s to %s", request.job_id, request.taxonomy_path)
+        # Relative to the skills root: the server's own layout is not the caller's business.
         return PromoteResult(
-            job_id=request.job_id, final_path=str(target), taxonomy_path=request.taxonomy_path
+            job_id=request.job_id,
+            final_path=request.taxonomy_path,
+            taxonomy_path=request.taxonomy_path,
         )
 
-    def _check_target(self, target: Path, segments: list[str], overwrite: bool) -> None:
-        """Only a skill folder may be replaced, and only with overwrite: never a category
-        folder holding other skills, never a folder nested inside another skill."""
+    def _check_target(self, target: Path, segments: list[str], request: PromoteInput) -> None:
+        """Only a skill folder may be replaced, only by its owner or an admin, and only with
+        overwrite: never a category folder holding other skills, never a folder nested
+        inside another skill."""
         base = self._root.resolve()
+        where = "/".join(segments)
         for depth in range(1, len(segments)):
             ancestor = base.joinpath(*segments[:depth])
             if (ancestor / SKILL_MD).exists():
                 raise _refuse(
                     "TargetExists",
-                    f"{'/'.join(segments)} would nest inside the "
-                    f"skill {'/'.join(segments[:depth])}.",
+                    f"{where} would nest inside the skill {'/'.join(segments[:depth])}.",
                 )
         if not target.exists():
             return
         if not target.is_dir() or not (target / SKILL_MD).is_file():
             raise _refuse(
-                "TargetExists",
-                f"{'/'.join(segments)} exists and is not a skill folder; it is never replaced.",
+                "TargetExists", f"{where} exists and is not a skill folder; it is never replaced."
             )
-        if not overwrite:
+        owner, job_id = self._recorded_owner(target, where)
+        if not request.admin:
+            if owner is None and job_id != request.job_id:
+                raise _refuse(
+                    "NotOwner",
+                    f"The skill at {where} has no recorded owner; only an admin may replace it.",
+                )
+            if owner is not None and owner != request.owner:
+                raise _refuse(
+                    "NotOwner",
+                    f"The skill at {where} belongs to another user; only its owner or an "
+                    "admin may replace it.",
+                )
+        if not request.overwrite:
             raise _refuse(
                 "TargetExists",
-                f"A skill already exists at {'/'.join(segments)}; "
-                "promote with overwrite=true to replace it.",
+                f"A skill already exists at {where}; promote with overwrite=true to replace it "
+                "(the current version is kept under _versions/).",
             )
 
+    def _recorded_owner(self, target: Path, where: str) -> tuple[str | None, str | None]:
+        """(owner, job id) from the folder's marker, else from the index entry."""
+        marker = read_marker(target) or {}
+        entry = read_index(self._root).get(where, {})
+        owner = marker.get("owner") or entry.get("owner")
+        job_id = marker.get("job_id") or entry.get("job_id")
+        return (
+            owner if isinstance(owner, str) else None,
+            job_id if isinstance(job_id, str) else None,
+        )
+
+    def _check_name_unique(self, draft: Path, segments: list[str], request: PromoteInput) -> None:
+        """A skill's name is unique in the library, whoever asks (admins included)."""
+        names = {segments[-1], request.skill_name}
+        if (draft / SKILL_MD).is_file():
+            drafted = parse_skill(SkillFolder.from_path(draft)).string_field("name")
+            if drafted:
+                names.add(drafted)
+        here = "/".join(segments)
+        for entry in list_skills(self._root):
+            if entry.taxonomy_path == here:
+                continue
+            taken = names & {entry.name, entry.taxonomy_path.rsplit("/", 1)[-1]}
+            if taken:
+                raise _refuse(
+                    "NameTaken",
+                    f"A skill named {sorted(taken)[0]!r} already exists at "
+                    f"{entry.taxonomy_path}; skill names are unique in the library (agents "
+                    "load skills by name). Rewind the job with another skill_name.",
+                )
+
     def _copy(
-        self, draft: Path, target: Path, request: PromoteInput, attempt_key: str
-    ) -> dict[str, str]:
-        """Copy into a scratch sibling, then swap it in with renames."""
+        self,
+        draft: Path,
+        target: Path,
+        segments: list[str],
+        request: PromoteInput,
+        attempt_key: str,
+    ) -> dict[str, Any]:
+        """Copy into a scratch sibling, then swap it in with renames (the old one kept)."""
         if not (draft / SKILL_MD).is_file():
             raise _refuse("no_draft", "The job's draft is no longer on disk.")
         _refuse_links(draft)
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_scratch(target.parent)
-        marker = {"job_id": request.job_id, "attempt": attempt_key, "promoted_at": now_iso()}
+        marker = {
+            "job_id": request.job_id,
+            "owner": request.owner,
+            "attempt": attempt_key,
+            "promoted_at": now_iso(),
+        }
         scratch = scratch_dir(target.parent)
         try:
             shutil.copytree(draft, scratch, symlinks=True)
             (scratch / JOB_MARKER).write_text(json.dumps(marker), encoding="utf-8")
             activity.heartbeat()
-            swap_in(scratch, target)
+            keep = None
+            if target.exists():
+                replaced = read_marker(target) or {}
+                keep = version_slot(self._root, segments, replaced.get("job_id"))
+            swap_in(scratch, target, keep_old_at=keep)
         finally:
             if scratch.exists():
                 shutil.rmtree(scratch)
+        prune_versions(self._root, segments)
         return marker
 
 

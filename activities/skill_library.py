@@ -27,8 +27,10 @@ from activities.skill_paths import (
     check_relative_path,
     draft_root,
     inside,
+    relative_to_root,
     safe_join,
 )
+from activities.skill_versions import list_versions
 from skill_format import SkillFolder, parse_skill, validate_folder_model
 from workflows.models import ValidationReport
 
@@ -51,8 +53,10 @@ class SkillEntry(BaseModel):
     taxonomy_path: str
     name: str
     description: str
+    # Relative to the skills root (the server's absolute layout is not exposed).
     path: str
     job_id: str | None = None
+    owner: str | None = None
     promoted_at: str | None = None
 
 
@@ -73,7 +77,10 @@ class StoredSkill(BaseModel):
     files: list[str]
     validation: ValidationSummary
     job_id: str | None = None
+    owner: str | None = None
     promoted_at: str | None = None
+    # Kept previous versions, oldest first: `_versions/<taxonomy_path>/<name>/` on disk.
+    versions: list[str] = Field(default_factory=list)
 
 
 class DraftFiles(BaseModel):
@@ -187,8 +194,9 @@ def list_skills(root: Path) -> list[SkillEntry]:
                 name=skill.string_field("name") or str(entry.get("name") or rel[-1]),
                 description=skill.string_field("description")
                 or str(entry.get("description") or ""),
-                path=str(folder),
+                path=taxonomy_path,
                 job_id=_str_or_none(entry.get("job_id")),
+                owner=_str_or_none(entry.get("owner")),
                 promoted_at=_str_or_none(entry.get("promoted_at")),
             )
         )
@@ -242,7 +250,7 @@ def read_skill(root: Path, raw_path: str, pass_threshold: float) -> StoredSkill:
     entry = read_index(root.resolve()).get(taxonomy_path, {})
     return StoredSkill(
         taxonomy_path=taxonomy_path,
-        path=str(folder),
+        path=taxonomy_path,
         name=skill.string_field("name"),
         description=skill.string_field("description"),
         frontmatter=skill.frontmatter,
@@ -252,7 +260,9 @@ def read_skill(root: Path, raw_path: str, pass_threshold: float) -> StoredSkill:
             passed=report.passed, score=report.score, errors=report.errors, warnings=report.warnings
         ),
         job_id=_str_or_none(entry.get("job_id")),
+        owner=_str_or_none(entry.get("owner")),
         promoted_at=_str_or_none(entry.get("promoted_at")),
+        versions=list_versions(root, taxonomy_path.split("/")),
     )
 
 
@@ -262,15 +272,21 @@ def validate_skill_path(root: Path, raw_path: str, pass_threshold: float) -> Val
 
 
 def read_draft(root: Path, job_id: str, draft_path: str) -> DraftFiles:
-    """A job's draft, only if the path the job reports lies in that job's draft folder."""
+    """A job's draft, only if the path the job reports lies in that job's draft folder.
+
+    Jobs report it relative to the skills root; jobs started before that report it
+    absolute, which is still accepted (and still has to lie in the job's folder)."""
     try:
-        folder = inside(draft_root(root, job_id), Path(draft_path))
+        given = Path(draft_path)
+        folder = inside(draft_root(root, job_id), given if given.is_absolute() else root / given)
     except UnsafePathError as err:
         raise SkillNotFoundError("The job's draft is not under this server's skills root.") from err
     disk = SkillFolder.from_path(folder)
     if disk.skill_md is None:
         raise SkillNotFoundError("The job's draft is no longer on disk.")
-    return DraftFiles(draft_path=str(folder), skill_md=disk.skill_md, files=_file_list(disk))
+    return DraftFiles(
+        draft_path=relative_to_root(root, folder), skill_md=disk.skill_md, files=_file_list(disk)
+    )
 
 
 def _file_list(disk: SkillFolder) -> list[str]:

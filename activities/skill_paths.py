@@ -15,6 +15,9 @@ READ_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 MAX_PATH_CHARS = 512
 JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 DRAFTS_DIR = "_drafts"
+# Previous versions of replaced skills: `_versions/<taxonomy path>/<UTC stamp>/`. Like
+# `_drafts`, the leading '_' keeps it out of the library's listing and reads.
+VERSIONS_DIR = "_versions"
 
 
 class UnsafePathError(ValueError):
@@ -117,12 +120,24 @@ def safe_join(root: Path, segments: Iterable[str]) -> Path:
         raise UnsafePathError(f"Path cannot be used: {err.strerror}.") from err
 
 
-def swap_in(scratch: Path, target: Path) -> None:
-    """Replace `target` with the finished `scratch` folder by renames, never half-written."""
+def swap_in(scratch: Path, target: Path, keep_old_at: Path | None = None) -> None:
+    """Replace `target` with the finished `scratch` folder by renames, never half-written.
+
+    With `keep_old_at`, the replaced folder is renamed there (a kept version) instead of
+    being removed; a crash between the two renames leaves that version, never a loss.
+    """
     if target.exists():
-        old = scratch_dir(target.parent)
+        old = keep_old_at or scratch_dir(target.parent)
         target.rename(old)
         scratch.rename(target)
-        shutil.rmtree(old)
+        if keep_old_at is None:
+            shutil.rmtree(old)
     else:
         scratch.rename(target)
+
+
+def relative_to_root(root: Path, path: Path) -> str:
+    """A path as the API shows it: relative to the skills root, never the server's layout."""
+    resolved = path.resolve()
+    base = root.resolve()
+    return resolved.relative_to(base).as_posix() if resolved != base else "."

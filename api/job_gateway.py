@@ -75,6 +75,8 @@ PROMOTE_REFUSAL_STATUS = {
     "validation_failed": 400,
     "promotion_in_progress": 409,
     "TargetExists": 409,
+    "NameTaken": 409,
+    "NotOwner": 403,
     "UnsafePath": 422,
 }
 REWIND_REFUSAL_STATUS = {

@@ -85,6 +85,18 @@ class PromptResponse(BaseModel):
     prompt: HitlPrompt | None
 
 
+class PromoteBody(BaseModel):
+    """The promote request as callers send it; who asks comes from the API key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overwrite: bool = Field(
+        default=False, description="Replace a skill already at the path (yours, or any as admin).")
+    delete_draft: bool = False
+    force: bool = Field(
+        default=False, description="Admins only: promote a skill that failed validation.")
+
+
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

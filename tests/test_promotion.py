@@ -6,6 +6,7 @@ cases a live job cannot produce (a retry of one attempt, a symlinked category, a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import uuid
@@ -19,7 +20,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.promotion import PromotionActivities
-from activities.skill_library import JOB_MARKER
+from activities.skill_library import JOB_MARKER, list_skills
+from activities.skill_versions import KEEP_VERSIONS, list_versions
 from api.auth import hash_key
 from tests.support import (
     API,
@@ -76,13 +78,16 @@ def index_of(stack_root: Path) -> dict[str, Any]:
 def test_promote_copies_the_draft_and_records_it(http: httpx.Client, stack: LocalStack) -> None:
     job = completed_job(http, new_tag())
     job_id, taxonomy_path = job["job_id"], job["intended_taxonomy_path"]
-    draft = Path(job["draft_path"])
+    # Paths are relative to the skills root: the server's layout is not exposed.
+    assert job["draft_path"] == f"_drafts/{job_id}/{taxonomy_path}"
+    draft = stack.skills_root / job["draft_path"]
 
     r = http.get(f"{API}/drafts/{job_id}")
     assert r.status_code == 200, r.text
     shown = r.json()
     assert shown["skill_md"] == (draft / "SKILL.md").read_text()
     assert "SKILL.md" in shown["files"] and shown["taxonomy_path"] == taxonomy_path
+    assert shown["draft_path"] == job["draft_path"]
 
     r = promote(http, job_id, overwrite=False)
     assert r.status_code == 200, r.text
@@ -90,38 +95,45 @@ def test_promote_copies_the_draft_and_records_it(http: httpx.Client, stack: Loca
     assert r.json() == {
         "job_id": job_id,
         "status": "promoted",
-        "final_path": str(final),
+        "final_path": taxonomy_path,
         "taxonomy_path": taxonomy_path,
     }
     assert (final / "SKILL.md").read_text() == (draft / "SKILL.md").read_text()
     assert files_of(final) == files_of(draft)
     entry = index_of(stack.skills_root)[taxonomy_path]
-    assert entry["job_id"] == job_id and entry["path"] == str(final)
+    assert entry["job_id"] == job_id and entry["path"] == taxonomy_path
     assert entry["name"] == job["skill_name"] and entry["promoted_at"]
+    assert entry["owner"] == "promoter"
+    assert json.loads((final / JOB_MARKER).read_text())["owner"] == "promoter"
 
     job = wait_job(http, job_id, lambda j: j["promoted"], timeout=10, what="promoted")
-    assert job["final_path"] == str(final) and job["status"] == "completed"
-    assert job["draft_path"] == str(draft)  # kept: delete_draft was false
+    assert job["final_path"] == taxonomy_path and job["status"] == "completed"
+    assert stack.skills_root / job["draft_path"] == draft  # kept: delete_draft was false
 
-    # the same target again without overwrite: refused, nothing touched
+    # the same target again without overwrite (the default): refused, nothing touched
     before = files_of(final)
-    r = promote(http, job_id, overwrite=False)
-    assert r.status_code == 409, r.text
-    assert "overwrite" in r.json()["error"]
+    for body in ({}, {"overwrite": False}):
+        r = promote(http, job_id, **body)
+        assert r.status_code == 409, r.text
+        assert "overwrite" in r.json()["error"]
     assert files_of(final) == before
+    assert not (stack.skills_root / "_versions" / taxonomy_path).exists()
 
-    # with overwrite (the default) it is replaced, and the index entry refreshed
-    r = promote(http, job_id)
+    # with overwrite it is replaced, the index entry refreshed, the old version kept
+    r = promote(http, job_id, overwrite=True)
     assert r.status_code == 200, r.text
     assert files_of(final) == files_of(draft)
     assert index_of(stack.skills_root)[taxonomy_path]["promoted_at"] >= entry["promoted_at"]
     assert not list(final.parent.glob(".tmp-*"))
+    [kept] = (stack.skills_root / "_versions" / taxonomy_path).iterdir()
+    assert files_of(kept) == before and kept.name.endswith(job_id[:8])
+    assert http.get(f"{API}/skills/{taxonomy_path}").json()["versions"] == [kept.name]
 
     # an unknown field is a request error, not a silent default
     assert promote(http, job_id, overwrite=True, dry_run=True).status_code == 422
 
     # delete_draft removes the job's whole draft folder
-    r = promote(http, job_id, delete_draft=True)
+    r = promote(http, job_id, overwrite=True, delete_draft=True)
     assert r.status_code == 200, r.text
     assert not (stack.skills_root / "_drafts" / job_id).exists()
     assert files_of(final) == before
@@ -153,7 +165,7 @@ def test_promote_refusals(http: httpx.Client) -> None:
 
 def test_concurrent_promotes_of_one_job(http: httpx.Client, stack: LocalStack) -> None:
     job = completed_job(http, new_tag())
-    job_id, draft = job["job_id"], Path(job["draft_path"])
+    job_id, draft = job["job_id"], stack.skills_root / job["draft_path"]
 
     def attempt(_: int) -> int:
         with httpx.Client(base_url=str(http.base_url), timeout=30) as client:
@@ -190,43 +202,56 @@ def test_two_jobs_racing_for_one_path(http: httpx.Client, stack: LocalStack) -> 
 
 
 def test_failed_validation_needs_force_and_keys_guard_promotion(own_stack: LocalStack) -> None:
-    """A threshold above what the offline author reaches gives an honest failed validation."""
-    keys = {"alice-key": "alice", "bob-key": "bob"}
+    """A threshold above what the offline author reaches gives an honest failed validation;
+    accepting it anyway (`force`) is for admins."""
+    keys = {"alice-key": ("alice", "user"), "bob-key": ("bob", "user"),
+            "root-key": ("root", "admin")}
     own_stack.api_env = {
         "SKILL_FLEET_PASS_THRESHOLD": "0.995",
         "SKILL_FLEET_API_KEYS": json.dumps(
-            [{"key_sha256": hash_key(k), "user_id": u} for k, u in keys.items()]
+            [{"key_sha256": hash_key(k), "user_id": u, "role": role}
+             for k, (u, role) in keys.items()]
         ),
     }
     own_stack.start_server()
     own_stack.start_worker()
     url = own_stack.start_api()
-    alice = httpx.Client(base_url=url, timeout=30, headers={"Authorization": "Bearer alice-key"})
-    bob = httpx.Client(base_url=url, timeout=30, headers={"Authorization": "Bearer bob-key"})
-    anonymous = httpx.Client(base_url=url, timeout=30)
-    with alice, bob, anonymous:
+
+    def client(key: str | None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.Client(base_url=url, timeout=30, headers=headers)
+
+    alice, bob, admin, anonymous = client("alice-key"), client("bob-key"), client("root-key"), \
+        client(None)
+    with alice, bob, admin, anonymous:
         job_id = create_job(alice, task(new_tag()))
         prompt = wait_prompt(alice, job_id, "validate")
         assert prompt["data"]["report"]["passed"] is False
-        assert promote(alice, job_id, force=True).status_code == 400  # still waiting
+        assert promote(admin, job_id, force=True).status_code == 400  # still waiting
         assert answer(alice, job_id, prompt["prompt_id"], action="proceed").status_code == 200
         job = wait_status(alice, job_id, ["completed", "failed", "cancelled"])
         assert job["status"] == "completed" and job["validation_passed"] is False
 
         assert anonymous.post(f"{API}/drafts/{job_id}/promote", json={}).status_code == 401
         assert anonymous.get(f"{API}/drafts/{job_id}").status_code == 401
-        assert promote(bob, job_id, force=True).status_code == 404  # not bob's job
+        assert promote(bob, job_id).status_code == 404  # not bob's job
         assert bob.get(f"{API}/drafts/{job_id}").status_code == 404
         assert alice.get(f"{API}/drafts/{job_id}").status_code == 200
 
         r = promote(alice, job_id)
         assert r.status_code == 400, r.text
         assert "force" in r.json()["error"]
-        r = promote(alice, job_id, force=True)
-        assert r.status_code == 200, r.text
+        r = promote(alice, job_id, force=True)  # the job's owner, but not an admin
+        assert r.status_code == 403, r.text
+        assert "admins" in r.json()["error"]
         final = own_stack.skills_root / job["intended_taxonomy_path"]
-        assert files_of(final) == files_of(Path(job["draft_path"]))
+        assert not final.exists()
+        r = promote(admin, job_id, force=True)
+        assert r.status_code == 200, r.text
+        assert files_of(final) == files_of(own_stack.skills_root / job["draft_path"])
         assert get_job(alice, job_id)["promoted"] is True
+        # the skill is alice's (the job's user), not the admin's who promoted it
+        assert json.loads((final / JOB_MARKER).read_text())["owner"] == "alice"
 
 
 # --------------------------------------------------------------------------- the activity
@@ -309,3 +334,87 @@ def test_activity_keeps_a_corrupt_index_aside(tmp_path: Path) -> None:
     assert "data/demo-skill" in json.loads((root / "taxonomy_index.json").read_text())
     [aside] = root.glob("taxonomy_index.json.corrupt-*")
     assert aside.read_text() == "{not json"
+
+
+def _draft(root: Path, taxonomy_path: str, name: str, body: str = "# Demo\n") -> str:
+    """Another job's draft in the same library."""
+    job_id = str(uuid.uuid4())
+    draft = root / "_drafts" / job_id / taxonomy_path
+    draft.mkdir(parents=True)
+    (draft / "SKILL.md").write_text(f"---\nname: {name}\n---\n{body}")
+    return job_id
+
+
+def _run_as(root: Path, run_id: str, **fields: Any) -> Any:
+    """A promotion from its own workflow run (a distinct attempt, not a retry)."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, workflow_run_id=run_id)
+    request = PromoteInput(**{"skill_name": "demo-skill", **fields})
+    return env.run(PromotionActivities(root).promote_draft, request)
+
+
+def test_activity_guards_owners_names_and_keeps_versions(tmp_path: Path) -> None:
+    root, alice_job = _library(tmp_path)
+    _run_as(root, "run-a", job_id=alice_job, taxonomy_path="data/demo-skill", owner="alice")
+    alice_files = files_of(root / "data/demo-skill")
+    assert read_index_entry(root, "data/demo-skill")["owner"] == "alice"
+
+    def refused(kind: str, run_id: str, **fields: Any) -> str:
+        with pytest.raises(ApplicationError) as err:
+            _run_as(root, run_id, **fields)
+        assert err.value.type == kind and err.value.non_retryable, err.value
+        return str(err.value)
+
+    bob_job = _draft(root, "data/demo-skill", "demo-skill", "# Bob's\n")
+    for overwrite in (False, True):
+        message = refused("NotOwner", f"run-b{overwrite}", job_id=bob_job,
+                          taxonomy_path="data/demo-skill", owner="bob", overwrite=overwrite)
+        assert "belongs to another user" in message
+    assert files_of(root / "data/demo-skill") == alice_files
+
+    # the same name in another category is refused, for admins too
+    other = _draft(root, "writing/demo-skill", "demo-skill")
+    message = refused("NameTaken", "run-c", job_id=other, taxonomy_path="writing/demo-skill",
+                      owner="bob", admin=True, overwrite=True)
+    assert "data/demo-skill" in message and "unique" in message
+    assert not (root / "writing").exists()
+
+    # the owner replaces only with overwrite; the old version is kept
+    mine = _draft(root, "data/demo-skill", "demo-skill", "# Alice v2\n")
+    refused("TargetExists", "run-d", job_id=mine, taxonomy_path="data/demo-skill",
+            owner="alice")
+    _run_as(root, "run-e", job_id=mine, taxonomy_path="data/demo-skill", owner="alice",
+            overwrite=True)
+    assert "Alice v2" in (root / "data/demo-skill/SKILL.md").read_text()
+    [kept] = (root / "_versions/data/demo-skill").iterdir()
+    assert files_of(kept) == alice_files
+    assert json.loads((kept / JOB_MARKER).read_text())["job_id"] == alice_job
+
+    # an admin may replace anyone's skill; the new owner is the job's user
+    _run_as(root, "run-f", job_id=bob_job, taxonomy_path="data/demo-skill", owner="bob",
+            admin=True, overwrite=True)
+    assert "Bob's" in (root / "data/demo-skill/SKILL.md").read_text()
+    assert read_index_entry(root, "data/demo-skill")["owner"] == "bob"
+    assert len(list((root / "_versions/data/demo-skill").iterdir())) == 2
+
+    # a hand-made skill without an owner: only an admin replaces it
+    (root / "data" / "hand-made").mkdir()
+    (root / "data/hand-made/SKILL.md").write_text("---\nname: hand-made\n---\n# Mine\n")
+    hand = _draft(root, "data/hand-made", "hand-made")
+    message = refused("NotOwner", "run-g", job_id=hand, taxonomy_path="data/hand-made",
+                      owner="bob", overwrite=True, skill_name="hand-made")
+    assert "no recorded owner" in message
+
+
+def test_activity_keeps_a_bounded_number_of_versions(tmp_path: Path) -> None:
+    root, job_id = _library(tmp_path)
+    for n in range(KEEP_VERSIONS + 3):
+        _run_as(root, f"run-{n}", job_id=job_id, taxonomy_path="data/demo-skill",
+                owner="alice", overwrite=True)
+    assert len(list_versions(root, ["data", "demo-skill"])) == KEEP_VERSIONS
+    # the library lists and serves only the live skill, never a kept version
+    assert [e.taxonomy_path for e in list_skills(root)] == ["data/demo-skill"]
+
+
+def read_index_entry(root: Path, taxonomy_path: str) -> dict[str, Any]:
+    return json.loads((root / "taxonomy_index.json").read_text())[taxonomy_path]

@@ -6,7 +6,6 @@ import http.client
 import json
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,7 +88,7 @@ def assert_refused(status: int, body: str, allowed: set[int]) -> None:
 
 
 def test_list_read_and_validate_a_promoted_skill(
-    http_module: httpx.Client, promoted: dict[str, Any]
+    http_module: httpx.Client, stack: LocalStack, promoted: dict[str, Any]
 ) -> None:
     taxonomy_path = promoted["intended_taxonomy_path"]
     r = http_module.get(f"{API}/skills")
@@ -97,15 +96,19 @@ def test_list_read_and_validate_a_promoted_skill(
     listed = {s["taxonomy_path"]: s for s in r.json()["skills"]}
     entry = listed[taxonomy_path]
     assert entry["name"] == promoted["skill_name"]
-    assert entry["path"] == promoted["final_path"]
+    # paths are relative to the skills root: the server's layout is never shown
+    assert entry["path"] == promoted["final_path"] == taxonomy_path
     assert entry["job_id"] == promoted["job_id"] and entry["description"]
+    assert entry["owner"] == "library"
     assert not any(p.startswith(("_drafts", ".")) for p in listed)
 
     r = http_module.get(f"{API}/skills/{taxonomy_path}")
     assert r.status_code == 200, r.text
     skill = r.json()
-    skill_md = (Path(promoted["final_path"]) / "SKILL.md").read_text()
+    skill_md = (stack.skills_root / promoted["final_path"] / "SKILL.md").read_text()
     assert skill["skill_md"] == skill_md
+    assert skill["path"] == taxonomy_path and skill["owner"] == "library"
+    assert str(stack.skills_root.resolve()) not in r.text
     assert skill["name"] == promoted["skill_name"]
     assert skill["frontmatter"]["name"] == promoted["skill_name"]
     assert "SKILL.md" in skill["files"] and ".skill-fleet-job" not in skill["files"]
@@ -199,7 +202,8 @@ def test_validate_traversal_is_400(
 def test_validate_refusals_say_why(
     http_module: httpx.Client, stack: LocalStack, escapes: dict[str, str], promoted: dict[str, Any]
 ) -> None:
-    r = http_module.post(f"{API}/skills/validate", json={"skill_path": promoted["final_path"]})
+    absolute = str(stack.skills_root.resolve() / promoted["final_path"])
+    r = http_module.post(f"{API}/skills/validate", json={"skill_path": absolute})
     assert r.status_code == 400 and "relative to the skills root" in r.json()["error"]
     r = http_module.post(f"{API}/skills/validate", json={"skill_path": "../x"})
     assert r.status_code == 400 and "inside the skills root" in r.json()["error"]

@@ -416,11 +416,16 @@ class JobView(BaseModel):
 
 
 class PromoteRequest(BaseModel):
+    """The promote update. The API sets `admin` and `requested_by` from the caller's key;
+    the HTTP body (`api.schemas.PromoteBody`) cannot carry them."""
+
     model_config = ConfigDict(extra="forbid")
 
-    overwrite: bool = True
+    overwrite: bool = False
     delete_draft: bool = False
     force: bool = False
+    admin: bool = False
+    requested_by: str | None = None
 
 
 class PromoteInput(BaseModel):
@@ -428,8 +433,11 @@ class PromoteInput(BaseModel):
     taxonomy_path: str
     skill_name: str
     description: str = ""
-    overwrite: bool = True
+    overwrite: bool = False
     delete_draft: bool = False
+    # The job's user owns the promoted skill; an admin may replace anyone's.
+    owner: str | None = None
+    admin: bool = False
 
 
 class PromoteResult(BaseModel):

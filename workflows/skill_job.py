@@ -340,8 +340,13 @@ class SkillJob:
                     timeout=max(closes - workflow.now(), timedelta(seconds=1)),
                     timeout_summary="promotion window",
                 )
-            except (TimeoutError, asyncio.CancelledError):
-                return  # the job stays completed; only promotion is no longer offered
+            except TimeoutError:
+                # The job stays completed; only promotion is no longer offered.
+                if workflow.patched("expire-unpromoted-draft"):
+                    await self._expire_draft()
+                return
+            except asyncio.CancelledError:
+                return
             request = self._promotion
             assert request is not None
             try:
@@ -349,7 +354,8 @@ class SkillJob:
                     names.ACTIVITY_PROMOTE_DRAFT,
                     PromoteInput(job_id=self.state.job_id, taxonomy_path=plan.taxonomy_path,
                                  skill_name=plan.skill_name, description=plan.description,
-                                 overwrite=request.overwrite, delete_draft=request.delete_draft),
+                                 overwrite=request.overwrite, delete_draft=request.delete_draft,
+                                 owner=self.state.user_id, admin=request.admin),
                     result_type=PromoteResult, summary="Promote the draft", **FILE_OPTIONS,
                 )
             except ActivityError as err:
@@ -370,6 +376,19 @@ class SkillJob:
             self._publish()
             self._promotion_outcome = result
             self._promotion = None
+
+    async def _expire_draft(self) -> None:
+        """A draft never promoted within the window is deleted: nothing can use it now."""
+        if self.state.promoted or not self.state.draft_path:
+            return
+        await workflow.execute_activity(
+            names.ACTIVITY_DELETE_DRAFT, DeleteDraftInput(job_id=self.state.job_id),
+            summary="Remove the unpromoted draft", **FILE_OPTIONS,
+        )
+        self.state.draft_path = None
+        self._record("draft_expired", reason="The promotion window closed; the draft "
+                                             "was never promoted and is deleted.")
+        self._publish()
 
     # ------------------------------------------------------------------ checkpoints
 

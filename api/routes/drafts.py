@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from activities.skill_library import SkillNotFoundError, read_draft
+from activities.skill_paths import relative_to_root
 from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
+from api.schemas import PromoteBody
 from workflows.models import JobStatus, PromoteRequest, PromoteResult
 
 router = APIRouter(prefix="/drafts")
@@ -30,10 +33,24 @@ class DraftResponse(BaseModel):
 
 @router.post("/{job_id}/promote", response_model=PromoteResult)
 async def promote_draft(
-    job_id: str, gateway: GatewayDep, caller: CallerDep, body: PromoteRequest | None = None
+    job_id: str, gateway: GatewayDep, caller: CallerDep, body: PromoteBody | None = None
 ) -> PromoteResult:
-    """The copy runs in the job's workflow, so its state and the files never disagree."""
-    return await gateway.promote(job_id, body or PromoteRequest(), caller.owner_scope)
+    """The copy runs in the job's workflow, so its state and the files never disagree.
+
+    The skill will belong to the job's user; replacing another user's skill and `force`
+    (accepting a failed validation) are for admins. `final_path` is relative to the
+    skills root."""
+    body = body or PromoteBody()
+    if body.force and not caller.is_admin:
+        raise ApiError(
+            403,
+            "force=true (promoting a skill that failed validation) is for "
+            "admins; revise the skill until it passes, or ask an admin.",
+        )
+    request = PromoteRequest(
+        **body.model_dump(), admin=caller.is_admin, requested_by=caller.user_id
+    )
+    return await gateway.promote(job_id, request, caller.owner_scope)
 
 
 @router.get("/{job_id}", response_model=DraftResponse)
@@ -62,5 +79,15 @@ async def get_draft(
         files=draft.files,
         validation_passed=view.validation_passed,
         promoted=view.promoted,
-        final_path=view.final_path,
+        final_path=_relative(settings.skills_root, view.final_path),
     )
+
+
+def _relative(root: Path, path: str | None) -> str | None:
+    """Jobs promoted before paths were relative recorded absolute ones; show them relative."""
+    if path is None or not Path(path).is_absolute():
+        return path
+    try:
+        return relative_to_root(root, Path(path))
+    except ValueError:
+        return Path(path).name
