@@ -336,7 +336,8 @@ def promote(
     ctx: typer.Context,
     job: JobArg,
     overwrite: Annotated[bool, typer.Option(
-        "--overwrite/--no-overwrite", help="Replace an existing skill at the target.")] = True,
+        "--overwrite/--no-overwrite",
+        help="Replace your existing skill at the target (kept in _versions/).")] = False,
     delete_draft: Annotated[bool, typer.Option(
         "--delete-draft", help="Remove the draft after copying it.")] = False,
     force: Annotated[bool, typer.Option(

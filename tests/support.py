@@ -55,6 +55,10 @@ class LocalStack:
         self.server.start_and_wait()
         asyncio.run(wait_for_namespace(self.address))
 
+    def on_disk(self, path: str) -> Path:
+        """A path the API returns (relative to the skills root) as a folder on disk."""
+        return (self.skills_root / path).resolve()
+
     def stop_server(self, *, kill: bool = False) -> None:
         if self.server:
             self.server.kill() if kill else self.server.stop()

@@ -430,7 +430,8 @@ def test_unicode_and_control_characters_in_a_task_make_a_safe_skill(
     job = wait_status(mod_http, job_id, ["completed", "failed"])
     assert job["status"] == "completed", job.get("error")
     assert job["task_description"] == task  # stored exactly, returned as JSON escapes
-    draft = Path(job["draft_path"])
+    assert not Path(job["draft_path"]).is_absolute()
+    draft = stack.on_disk(job["draft_path"])
     assert draft.is_relative_to((stack.skills_root / "_drafts" / job_id).resolve())
     assert all(seg.isascii() and seg.isprintable() for seg in draft.parts)
 
@@ -558,13 +559,15 @@ def test_raw_nul_and_control_bytes_in_the_request_line(
 NUL_TEXT = f"Mention the{NUL} edge cases{NUL}"
 
 
-def _draft_text(job: dict[str, Any]) -> str:
-    folder = Path(job["draft_path"])
+def _draft_text(stack: LocalStack, job: dict[str, Any]) -> str:
+    folder = stack.on_disk(job["draft_path"])
     return "".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 @pytest.mark.parametrize("field", ["task_description", "confirm_feedback"])
-def test_nul_in_free_text_never_reaches_the_skill(mod_http: httpx.Client, field: str) -> None:
+def test_nul_in_free_text_never_reaches_the_skill(
+    mod_http: httpx.Client, stack: LocalStack, field: str
+) -> None:
     if field == "task_description":
         r = mod_http.post(
             f"{API}/skills/create",
@@ -589,7 +592,7 @@ def test_nul_in_free_text_never_reaches_the_skill(mod_http: httpx.Client, field:
         assert answer(mod_http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
     job = wait_status(mod_http, job_id, ["completed", "failed"])
     assert job["status"] == "completed", job.get("error")
-    assert NUL not in _draft_text(job)
+    assert NUL not in _draft_text(stack, job)
 
 
 # ------------------------------------------------------------------ path traversal
@@ -719,7 +722,8 @@ def test_traversal_in_names_a_human_or_key_supplies(
     )
     job = wait_status(mod_http, job_id, ["completed", "failed"])
     assert job["status"] == "completed", job.get("error")
-    assert Path(job["draft_path"]).is_relative_to((stack.skills_root / "_drafts").resolve())
+    drafts = (stack.skills_root / "_drafts").resolve()
+    assert stack.on_disk(job["draft_path"]).is_relative_to(drafts)
 
     # an Idempotency-Key is only hashed: a path in it names nothing on disk
     r = mod_http.post(
@@ -731,7 +735,8 @@ def test_traversal_in_names_a_human_or_key_supplies(
     keyed = r.json()["job_id"]
     assert uuid.UUID(keyed).version == 4
     job = wait_status(mod_http, keyed, ["completed", "failed"])
-    assert Path(job["draft_path"]).is_relative_to((stack.skills_root / "_drafts" / keyed).resolve())
+    draft = stack.on_disk(job["draft_path"])
+    assert draft.is_relative_to((stack.skills_root / "_drafts" / keyed).resolve())
 
 
 # ------------------------------------------------------------------ unknown jobs, other jobs
@@ -910,7 +915,7 @@ def test_temporal_down_writes_fail_fast_and_work_resumes(own_stack: LocalStack) 
         for job_id in (parked, fresh_id):
             job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)
             assert job["status"] == "completed", job.get("error")
-            assert (Path(job["draft_path"]) / "SKILL.md").is_file()
+            assert (own_stack.on_disk(job["draft_path"]) / "SKILL.md").is_file()
         assert api.running() and all(w.running() for w in own_stack.workers)
         assert len(own_stack.apis) == 1 and len(own_stack.workers) == 1
 

@@ -56,11 +56,13 @@ def test_create_no_wait_json_returns_at_once(api_url: str, http: httpx.Client) -
     assert job["user_id"] == "cli-create"
 
 
-def test_create_wait_json_without_terminal_follows_to_the_end(api_url: str) -> None:
+def test_create_wait_json_without_terminal_follows_to_the_end(
+    api_url: str, stack: LocalStack
+) -> None:
     result = run_cli(api_url, "create", CLEAR_TASK, "--wait", "--json")
     job = ok_json(result)  # stdout holds only the final job; progress went to stderr
     assert job["status"] == "completed"
-    assert Path(job["draft_path"]).is_dir()
+    assert stack.on_disk(job["draft_path"]).is_dir()
     assert "Completed" in result.stderr
 
 
@@ -154,13 +156,13 @@ def test_cancel_then_attach_reports_cancelled(api_url: str, http: httpx.Client) 
 
 
 def test_promote_skills_and_offline_validate(api_url: str, http: httpx.Client,
-                                             tmp_path: Path) -> None:
+                                             tmp_path: Path, stack: LocalStack) -> None:
     job_id = create_job(http, "Format SQL queries for PostgreSQL migrations consistently")
     job = wait_status(http, job_id, ["completed"])
 
     promoted = ok_json(run_cli(api_url, "promote", job_id, "--json"))
     assert promoted["status"] == "promoted" and promoted["job_id"] == job_id
-    final = Path(promoted["final_path"])
+    final = stack.on_disk(promoted["final_path"])
     assert (final / "SKILL.md").is_file()
     assert promoted["taxonomy_path"] == job["intended_taxonomy_path"]
     exists = run_cli(api_url, "promote", job_id, "--no-overwrite")

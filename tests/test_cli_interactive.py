@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pexpect
 
-from tests.support import get_job
+from tests.support import LocalStack, get_job
 from tests.test_cli import VAGUE_TASK, cli_command
 
 ANSI = r"(?:\x1b\[[0-9;]*m)*"
@@ -62,7 +62,9 @@ def finish(child: pexpect.spawn) -> str:
     return child.before
 
 
-def test_interactive_journey_through_every_checkpoint(api_url: str, http: httpx.Client) -> None:
+def test_interactive_journey_through_every_checkpoint(
+    api_url: str, http: httpx.Client, stack: LocalStack
+) -> None:
     child = spawn(api_url, "create", VAGUE_TASK, "--confirm", "--preview", "--review")
     child.expect(JOB_ID)
     job_id = child.match.group(1)
@@ -102,7 +104,7 @@ def test_interactive_journey_through_every_checkpoint(api_url: str, http: httpx.
     assert job["revisions"] == {"confirm": 1}
     assert job["clarifications"] == {"subject": "reviewing python pull requests",
                                      "output": "checklist", "examples": True}
-    assert job["draft_path"] and Path(job["draft_path"]).is_dir()
+    assert job["draft_path"] and stack.on_disk(job["draft_path"]).is_dir()
     assert "draft:" in tail and Path(job["draft_path"]).name in tail
 
 

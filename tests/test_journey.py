@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import skills_ref
 
@@ -83,7 +81,7 @@ def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalS
     assert job["validation_status"] == "passed"
     assert job["prompt"] is None and job["hitl_type"] is None
     assert job["versions_count"] == 2
-    draft = Path(job["draft_path"])
+    draft = stack.on_disk(job["draft_path"])
     expected = stack.skills_root / "_drafts" / job_id / job["intended_taxonomy_path"]
     assert draft == expected.resolve()
     skill_md = (draft / "SKILL.md").read_text()
@@ -94,7 +92,9 @@ def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalS
     assert skills_ref.validate(draft) == []
 
 
-def test_structure_fix_when_the_requested_name_breaks_the_rules(http: httpx.Client) -> None:
+def test_structure_fix_when_the_requested_name_breaks_the_rules(
+    http: httpx.Client, stack: LocalStack
+) -> None:
     job_id = create_job(http, "Create a skill named Claude-Helper that formats SQL queries "
                               "for readability in code reviews", user_id="structure")
     prompt = wait_prompt(http, job_id, "structure_fix")
@@ -115,16 +115,16 @@ def test_structure_fix_when_the_requested_name_breaks_the_rules(http: httpx.Clie
     job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
     assert job["status"] == "completed", job.get("error")
     assert job["skill_name"] == suggested
-    assert skills_ref.validate(Path(job["draft_path"])) == []
+    assert skills_ref.validate(stack.on_disk(job["draft_path"])) == []
 
 
-def test_default_job_needs_no_human(http: httpx.Client) -> None:
+def test_default_job_needs_no_human(http: httpx.Client, stack: LocalStack) -> None:
     job_id = create_job(http, user_id="nohuman")
     job = wait_status(http, job_id, ["completed", "failed", "cancelled"])
     assert job["status"] == "completed", job.get("error")
     assert job["validation_passed"] is True
     assert job["prompt"] is None and job["revisions"] == {}
-    assert skills_ref.validate(Path(job["draft_path"])) == []
+    assert skills_ref.validate(stack.on_disk(job["draft_path"])) == []
 
 
 def test_job_reads_and_lists_with_filters(http: httpx.Client) -> None:

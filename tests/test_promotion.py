@@ -418,3 +418,81 @@ def test_activity_keeps_a_bounded_number_of_versions(tmp_path: Path) -> None:
 
 def read_index_entry(root: Path, taxonomy_path: str) -> dict[str, Any]:
     return json.loads((root / "taxonomy_index.json").read_text())[taxonomy_path]
+
+
+def test_an_unpromoted_draft_is_deleted_when_the_promotion_window_closes(
+    own_stack: LocalStack,
+) -> None:
+    own_stack.start_server()
+    own_stack.start_worker()
+    url = own_stack.start_api(SKILL_FLEET_PROMOTION_WINDOW_SECONDS="2")
+    with httpx.Client(base_url=url, timeout=30) as http:
+        job_id = create_job(http, user_id="expiry")
+        job = wait_status(http, job_id, ["completed"])
+        draft = own_stack.on_disk(job["draft_path"])
+        assert (draft / "SKILL.md").is_file()
+        job = wait_job(http, job_id, lambda j: j["draft_path"] is None, timeout=60)
+        assert job["status"] == "completed"
+        assert not (own_stack.skills_root / "_drafts" / job_id).exists()
+        events = http.get(f"{API}/jobs/{job_id}/events", params={"format": "json"}).json()
+        assert "draft_expired" in [e["kind"] for e in events["events"]]
+        r = http.post(f"{API}/drafts/{job_id}/promote", json={})
+        assert r.status_code == 400 and "promotion window" in r.json()["error"], r.text
+
+
+def test_another_user_cannot_replace_a_promoted_skill_over_http(own_stack: LocalStack) -> None:
+    """The issue's attack: bob names his skill like alice's and promotes it over hers."""
+    keys = {"alice-key": ("alice", "user"), "bob-key": ("bob", "user"),
+            "root-key": ("root", "admin")}
+    own_stack.api_env = {
+        "SKILL_FLEET_API_KEYS": json.dumps(
+            [{"key_sha256": hash_key(k), "user_id": u, "role": role}
+             for k, (u, role) in keys.items()]
+        ),
+    }
+    own_stack.start_server()
+    own_stack.start_worker()
+    url = own_stack.start_api()
+
+    def client(key: str) -> httpx.Client:
+        return httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"})
+
+    def finished(http: httpx.Client, description: str) -> dict[str, Any]:
+        job_id = create_job(http, description)
+        return wait_status(http, job_id, ["completed"])
+
+    alice, bob, admin = client("alice-key"), client("bob-key"), client("root-key")
+    with alice, bob, admin:
+        hers = finished(alice, "Create a skill named victim-skill that refactors Python code "
+                               "into smaller functions with pytest coverage")
+        assert promote(alice, hers["job_id"]).status_code == 200
+        path = hers["intended_taxonomy_path"]
+        original = files_of(own_stack.skills_root / path)
+
+        his = finished(bob, "Create a skill named victim-skill that refactors Python code "
+                            "by renaming variables in a git repository")
+        assert his["intended_taxonomy_path"] == path
+        r = promote(bob, his["job_id"], overwrite=True)
+        assert r.status_code == 403, r.text
+        assert "another user" in r.json()["error"]
+        assert files_of(own_stack.skills_root / path) == original
+        shown = alice.get(f"{API}/skills/{path}").json()
+        assert shown["owner"] == "alice"
+
+        # the same name in another category is refused too: agents load skills by name
+        other = finished(bob, "Create a skill named victim-skill that writes Terraform modules "
+                              "for AWS S3 buckets")
+        assert other["intended_taxonomy_path"] != path
+        r = promote(bob, other["job_id"])
+        assert r.status_code == 409, r.text
+        assert "victim-skill" in r.json()["error"]
+
+        # alice may replace her own skill, only with overwrite; the old one is kept
+        again = finished(alice, "Create a skill named victim-skill that refactors Python code "
+                                "into smaller functions and adds type hints")
+        assert promote(alice, again["job_id"]).status_code == 409
+        assert promote(alice, again["job_id"], overwrite=True).status_code == 200
+        assert len(alice.get(f"{API}/skills/{path}").json()["versions"]) == 1
+        # an admin may replace anyone's
+        assert promote(admin, his["job_id"], overwrite=True).status_code == 200
+        assert alice.get(f"{API}/skills/{path}").json()["owner"] == "bob"

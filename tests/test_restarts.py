@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
@@ -56,7 +55,7 @@ def test_worker_killed_while_waiting_and_while_working(own_stack: LocalStack) ->
         for job_id in (waiting, working):
             job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)
             assert job["status"] == "completed", job.get("error")
-            assert (Path(job["draft_path"]) / "SKILL.md").exists()
+            assert (own_stack.on_disk(job["draft_path"]) / "SKILL.md").exists()
 
 
 def test_api_restart_between_reading_and_answering(own_stack: LocalStack) -> None:

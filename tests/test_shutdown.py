@@ -16,7 +16,6 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -216,7 +215,7 @@ def test_worker_sigterm_finishes_running_activities_then_a_new_worker_completes(
         for job_id in [waiting, *working]:
             job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=120)
             assert job["status"] == "completed", job.get("error")
-            assert (Path(job["draft_path"]) / "SKILL.md").is_file()
+            assert (own_stack.on_disk(job["draft_path"]) / "SKILL.md").is_file()
             runs = asyncio.run(_activity_runs(client, job_id, names.ACTIVITY_UNDERSTAND))
             assert all(r.get("attempt") == 1 for r in runs), (
                 f"{job_id}: an activity was retried after the graceful shutdown: {runs}"

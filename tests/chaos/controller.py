@@ -647,7 +647,7 @@ def audit_draft(rec: JobRecord, state: JobState, skills_root: Path) -> list[str]
     skill_dir = job_root / taxonomy
     if not (skill_dir / "SKILL.md").is_file():
         return [f"no draft at {skill_dir}"]
-    if state.draft_path and Path(state.draft_path) != skill_dir.resolve():
+    if state.draft_path and (skills_root / state.draft_path).resolve() != skill_dir.resolve():
         bad.append(f"state draft_path {state.draft_path} is not {skill_dir}")
     on_disk = (skill_dir / "SKILL.md").read_text(encoding="utf-8")
     if state.content is None or on_disk != state.content.skill_md:

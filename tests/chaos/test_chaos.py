@@ -100,7 +100,7 @@ def _save(root: Path, job_id: str, text: str) -> Path:
             content=SkillContent(skill_md=text, files={"references/checklist.md": "- [ ] x\n"}),
         )
     )
-    return Path(result.draft_path)
+    return root / result.draft_path
 
 
 def _leftovers(job_root: Path, skill_dir: Path) -> list[str]:
