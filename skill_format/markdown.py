@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+# Only the opening is a regex: a pattern that also strips the closing "#"s backtracks
+# cubically over a line of spaces ("# a" + " " * n + "b"), freezing the worker.
+_HEADING_OPEN = re.compile(r"\s{0,3}(#{1,6})\s+")
+_BACKTICKS = re.compile(r"`+")
 _INLINE_LINK = re.compile(
     r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>\n]*>|[^)\s]+)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
 )
@@ -63,6 +65,31 @@ class Link:
         return max(len(self.parts) - 1, 0)
 
 
+def blank_inline_code(line: str) -> str:
+    """The line with every code span replaced by spaces, in linear time.
+
+    A span opens at a run of backticks and closes at the next run of exactly the same length
+    (CommonMark); a backreference regex for this backtracks cubically on a line of backticks.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    next_same: list[int | None] = [None] * len(runs)
+    last_of_length: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        next_same[i] = last_of_length.get(length)
+        last_of_length[length] = i
+    chars, i = list(line), 0
+    while i < len(runs):
+        closing = next_same[i]
+        if closing is None:
+            i += 1
+            continue
+        start, end = runs[i][0], runs[closing][1]
+        chars[start:end] = " " * (end - start)
+        i = closing + 1
+    return "".join(chars)
+
+
 def prose_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line number, line) pairs outside fenced code, with inline code blanked."""
     result: list[tuple[int, str]] = []
@@ -76,7 +103,7 @@ def prose_lines(text: str) -> list[tuple[int, str]]:
         if match:
             fence = match.group(1)
             continue
-        result.append((number, _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)))
+        result.append((number, blank_inline_code(line)))
     return result
 
 
@@ -84,10 +111,19 @@ def headings(text: str) -> list[tuple[int, str, int]]:
     """(level, title, line number) for every ATX heading outside code."""
     found: list[tuple[int, str, int]] = []
     for number, line in prose_lines(text):
-        match = _HEADING.match(line)
+        match = _HEADING_OPEN.match(line)
         if match:
-            found.append((len(match.group(1)), match.group(2).strip(), number))
+            found.append((len(match.group(1)), _heading_title(line[match.end():]), number))
     return found
+
+
+def _heading_title(rest: str) -> str:
+    """The title without its optional closing sequence of '#'s (CommonMark), in linear time."""
+    title = rest.strip()
+    unclosed = title.rstrip("#")
+    if unclosed != title and (not unclosed or unclosed[-1].isspace()):
+        title = unclosed.strip()
+    return title
 
 
 def find_heading(text: str, pattern: re.Pattern[str]) -> str | None:

@@ -17,6 +17,7 @@ from skill_format import (
     WEIGHTS,
     FrontmatterError,
     description_issues,
+    markdown,
     name_issues,
     parse_frontmatter,
     render_skill_md,
@@ -617,3 +618,36 @@ def test_link_forms() -> None:
     assert report.score_parts["link_integrity"] == 1.0
     broken = validate_content(NAME, _skill(body=BODY + "\n[ref]: references/nope.md\n"))
     assert "'references/nope.md'" in _check(broken, "links_resolve").message
+
+
+# --------------------------------------------------------------------------- hostile input
+
+# A task may carry newlines and reaches SKILL.md, so a line like these can come from any
+# create request. With backtracking patterns each took minutes (cubic in the line's length)
+# while holding the GIL, which froze the whole worker; the timeout turns a relapse into a
+# failure instead of a hung suite.
+HOSTILE_LINES = {
+    "heading of spaces": "# a" + " " * 4000 + "b",
+    "line of backticks": "`" * 4000,
+    "alternating backticks": "`a" * 2000,
+    "nested brackets": "[" * 4000 + "](" + " " * 4000,
+}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("line", HOSTILE_LINES.values(), ids=HOSTILE_LINES.keys())
+def test_hostile_lines_are_read_in_bounded_time(line: str) -> None:
+    body = f"# Title\n\n{line}\n\n## Steps\n\n1. Run `make test`.\n"
+    report = validate_content(NAME, _skill(body=body))
+    assert any(c.check == "links_resolve" for c in report.checks)  # validated to the end
+
+
+def test_heading_titles_drop_only_a_closing_sequence() -> None:
+    text = "# Title ##\n## C# tips\n   # Indented #\n#not-a-heading\n```\n# code\n```\n"
+    assert markdown.headings(text) == [(1, "Title", 1), (2, "C# tips", 2), (1, "Indented", 3)]
+
+
+def test_code_spans_close_only_on_a_run_of_the_same_length() -> None:
+    assert markdown.blank_inline_code("a `b` c") == "a     c"
+    assert markdown.blank_inline_code("``a`b`` c") == "        c"
+    assert markdown.blank_inline_code("```` b ` c") == "```` b ` c"  # no closer: literal
