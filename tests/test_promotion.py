@@ -201,21 +201,27 @@ def test_two_jobs_racing_for_one_path(http: httpx.Client, stack: LocalStack) -> 
     assert marker["job_id"] == winner["job_id"]
 
 
+KEYS = {"alice-key": ("alice", "user"), "bob-key": ("bob", "user"), "root-key": ("root", "admin")}
+
+
+def _keyed_stack(stack: LocalStack, **api_env: str) -> str:
+    """A private stack whose API knows alice, bob (users) and root (admin); its URL."""
+    stack.api_env = {
+        **api_env,
+        "SKILL_FLEET_API_KEYS": json.dumps(
+            [{"key_sha256": hash_key(k), "user_id": u, "role": role}
+             for k, (u, role) in KEYS.items()]
+        ),
+    }
+    stack.start_server()
+    stack.start_worker()
+    return stack.start_api()
+
+
 def test_failed_validation_needs_force_and_keys_guard_promotion(own_stack: LocalStack) -> None:
     """A threshold above what the offline author reaches gives an honest failed validation;
     accepting it anyway (`force`) is for admins."""
-    keys = {"alice-key": ("alice", "user"), "bob-key": ("bob", "user"),
-            "root-key": ("root", "admin")}
-    own_stack.api_env = {
-        "SKILL_FLEET_PASS_THRESHOLD": "0.995",
-        "SKILL_FLEET_API_KEYS": json.dumps(
-            [{"key_sha256": hash_key(k), "user_id": u, "role": role}
-             for k, (u, role) in keys.items()]
-        ),
-    }
-    own_stack.start_server()
-    own_stack.start_worker()
-    url = own_stack.start_api()
+    url = _keyed_stack(own_stack, SKILL_FLEET_PASS_THRESHOLD="0.995")
 
     def client(key: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -442,17 +448,7 @@ def test_an_unpromoted_draft_is_deleted_when_the_promotion_window_closes(
 
 def test_another_user_cannot_replace_a_promoted_skill_over_http(own_stack: LocalStack) -> None:
     """The issue's attack: bob names his skill like alice's and promotes it over hers."""
-    keys = {"alice-key": ("alice", "user"), "bob-key": ("bob", "user"),
-            "root-key": ("root", "admin")}
-    own_stack.api_env = {
-        "SKILL_FLEET_API_KEYS": json.dumps(
-            [{"key_sha256": hash_key(k), "user_id": u, "role": role}
-             for k, (u, role) in keys.items()]
-        ),
-    }
-    own_stack.start_server()
-    own_stack.start_worker()
-    url = own_stack.start_api()
+    url = _keyed_stack(own_stack)
 
     def client(key: str) -> httpx.Client:
         return httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"})
