@@ -12,6 +12,7 @@ from .frontmatter import (
     render_skill_md,
     split_skill_md,
 )
+from .report import DEFAULT_PASS_THRESHOLD, add_judged_part
 from .rules import (
     CHECKS,
     description_issues,
@@ -26,11 +27,13 @@ from .validator import validate_content, validate_folder, validate_folder_model
 
 __all__ = [
     "CHECKS",
+    "DEFAULT_PASS_THRESHOLD",
     "WEIGHTS",
     "FrontmatterError",
     "ParsedSkill",
     "Score",
     "SkillFolder",
+    "add_judged_part",
     "description_issues",
     "name_issues",
     "parse_frontmatter",

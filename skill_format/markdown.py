@@ -113,7 +113,7 @@ def headings(text: str) -> list[tuple[int, str, int]]:
     for number, line in prose_lines(text):
         match = _HEADING_OPEN.match(line)
         if match:
-            found.append((len(match.group(1)), _heading_title(line[match.end():]), number))
+            found.append((len(match.group(1)), _heading_title(line[match.end() :]), number))
     return found
 
 

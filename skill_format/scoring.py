@@ -30,6 +30,7 @@ from workflows.models import TriggerCase, ValidationCheck
 
 from . import markdown
 from .document import SKILL_MD, ParsedSkill
+from .report import ERROR_SCORE_CAP, STRENGTH_AT
 from .rules import BODY_MAX_LINES, BODY_MAX_TOKENS, SECTION_PATTERNS, SECTION_TITLES, WHEN_PATTERNS
 from .triggers import keywords
 
@@ -40,8 +41,6 @@ WEIGHTS: dict[str, float] = {
     "conciseness": 0.15,
     "link_integrity": 0.15,
 }
-ERROR_SCORE_CAP = 0.5
-STRENGTH_AT = 0.85  # parts at or above are strengths, parts below are weaknesses
 
 _SECTION_WEIGHTS = {
     "section_when_to_use": 0.4,

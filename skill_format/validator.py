@@ -12,11 +12,10 @@ from pathlib import Path
 from workflows.models import SkillContent, ValidationReport
 
 from .document import SkillFolder, parse_skill
+from .report import DEFAULT_PASS_THRESHOLD
 from .rules import run_checks
-from .scoring import score_skill
+from .scoring import WEIGHTS, score_skill
 from .triggers import trigger_cases
-
-DEFAULT_PASS_THRESHOLD = 0.75
 
 
 def validate_content(
@@ -75,4 +74,6 @@ def validate_folder_model(
         trigger_cases=cases,
         strengths=score.strengths,
         weaknesses=score.weaknesses,
+        part_weights=dict(WEIGHTS),
+        pass_threshold=pass_threshold,
     )

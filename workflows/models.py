@@ -206,6 +206,15 @@ class TriggerCase(BaseModel):
         return self.should_trigger == self.triggered
 
 
+class Finding(BaseModel):
+    """Evidence behind a score part: where in SKILL.md (body lines), which words, and why."""
+
+    part: str
+    message: str
+    lines: list[int] = Field(default_factory=list)
+    words: list[str] = Field(default_factory=list)
+
+
 class ValidationReport(BaseModel):
     passed: bool
     score: float
@@ -216,6 +225,11 @@ class ValidationReport(BaseModel):
     trigger_cases: list[TriggerCase] = Field(default_factory=list)
     strengths: list[str] = Field(default_factory=list)
     weaknesses: list[str] = Field(default_factory=list)
+    # Added later (defaults keep older reports readable): evidence per part, each part's
+    # weight in `score`, and the threshold `passed` was decided with.
+    findings: list[Finding] = Field(default_factory=list)
+    part_weights: dict[str, float] = Field(default_factory=dict)
+    pass_threshold: float | None = None
 
 
 class ValidateInput(BaseModel):
