@@ -5,7 +5,10 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 
-.PHONY: run test test-chaos test-fuzz lint sync clean bench bench-quick
+# Test processes for `make test`: each runs its own stack; 2 measured best on 2 cores.
+TEST_WORKERS ?= 2
+
+.PHONY: run test test-fast test-chaos test-fuzz coverage lint sync clean bench bench-quick
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -19,9 +22,14 @@ run: sync
 
 test: sync
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen pytest -q
+	$(UV) run --frozen pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-# Marked suites (not in `make test`): 50 jobs under random kills; 1,000+ fuzzed API cases.
+# The fast layer alone (in-process app, stub boundaries): the inner loop, under a minute.
+test-fast: sync
+	$(UV) run --frozen pytest -q tests/fast
+
+# Marked suites (not in `make test`): chaos runs of 8 and 50 jobs under random kills;
+# 1,000+ fuzzed API cases.
 test-chaos: sync
 	$(UV) run --frozen pytest -q -m chaos tests/chaos
 
@@ -39,5 +47,13 @@ clean:
 bench: sync
 	$(UV) run --frozen python -m bench
 
+# Every phase at small scale (~3 min), checked by its test; results in bench/results/.
 bench-quick: sync
-	$(UV) run --frozen python -m bench --quick
+	$(UV) run --frozen pytest -q -s -m bench tests/test_bench_quick.py
+
+# The default suite with line coverage of the product packages, worker/API subprocesses
+# included (coverage's subprocess patch); per-package totals printed at the end.
+coverage: sync
+	rm -rf .coverage-data
+	$(UV) run --frozen pytest -q -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=
+	$(UV) run --frozen python -m tests.coverage_by_package

@@ -1,16 +1,20 @@
-"""The benchmark's quick mode (`make bench-quick`) runs end to end in the suite.
+"""The benchmark harness runs end to end: a smoke in the default suite, the quick mode marked.
 
-Checks that every phase ran and produced numbers, never the numbers themselves, so a slow
-or busy machine does not fail it. The full run (`make bench`) is not part of the suite.
+Checks that phases ran and produced numbers, never the numbers themselves, so a slow or busy
+machine does not fail them. The default suite runs one phase (reads) at the smallest scale
+(~20 s), so the harness cannot rot unseen; `make bench-quick` runs every phase at quick scale
+(~3 min, marked `bench`); the full run (`make bench`) is never part of a test.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,16 +25,43 @@ def _positive(x: object) -> bool:
     return isinstance(x, int | float) and not math.isnan(x) and x > 0
 
 
-@pytest.mark.timeout(900)
-def test_bench_quick_runs_every_phase(tmp_path: Path) -> None:
-    out = tmp_path / "quick.json"
-    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=840)
+def run_bench(out: Path, *args: str, timeout: float) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "bench", *args, "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-4000:]
+    print(proc.stdout)  # the tables, shown with `pytest -s` (make bench-quick)
     results = json.loads(out.read_text())
     assert "error" not in results, results["error"]
     assert results["machine"]["cores_logical"] >= 1
     assert results["machine"]["temporalio"]
+    return results
+
+
+def check_reads(reads: dict[str, Any]) -> None:
+    for label, kinds in (("get_saturating", ("job_running", "job_finished")),
+                         ("get_paced", ("job_running", "job_finished")),
+                         ("get_every_second", ("job_running", "job_finished")),
+                         ("mixed_saturating", ("job_running", "job_finished",
+                                               "list_pending_hitl"))):
+        for kind in kinds:
+            assert reads[label][kind]["n"] > 0, (label, kind)
+            assert _positive(reads[label][kind]["p50_ms"]), (label, kind)
+
+
+@pytest.mark.timeout(180)
+def test_bench_smoke_runs_the_reads_phase(tmp_path: Path) -> None:
+    results = run_bench(tmp_path / "smoke.json", "--smoke", "--phases", "reads", timeout=170)
+    assert results["mode"] == "smoke"
+    assert set(results["phases"]) == {"reads"}
+    check_reads(results["phases"]["reads"])
+    assert _positive(results["stack_start_seconds"])
+
+
+@pytest.mark.bench
+@pytest.mark.timeout(900)
+def test_bench_quick_runs_every_phase() -> None:
+    out = ROOT / "bench" / "results" / f"{dt.date.today().isoformat()}-quick.json"
+    results = run_bench(out, "--quick", timeout=840)
     phases = results["phases"]
     assert set(phases) == {"overhead", "events", "reads", "parked", "recovery"}
 
@@ -54,15 +85,7 @@ def test_bench_quick_runs_every_phase(tmp_path: Path) -> None:
     assert {"server", "worker", "api"} <= idle["cpu_ms_per_s_per_stream"].keys()
     assert all(math.isfinite(v) for v in idle["cpu_ms_per_s_per_stream"].values())
 
-    reads = phases["reads"]
-    for label, kinds in (("get_saturating", ("job_running", "job_finished")),
-                         ("get_paced", ("job_running", "job_finished")),
-                         ("get_every_second", ("job_running", "job_finished")),
-                         ("mixed_saturating", ("job_running", "job_finished",
-                                               "list_pending_hitl"))):
-        for kind in kinds:
-            assert reads[label][kind]["n"] > 0, (label, kind)
-            assert _positive(reads[label][kind]["p50_ms"]), (label, kind)
+    check_reads(phases["reads"])
 
     parked = phases["parked"]
     assert parked["all_completed"] is True, parked

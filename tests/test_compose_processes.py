@@ -25,9 +25,7 @@ from temporalio.client import Client
 
 from devstack.processes import ManagedProcess, free_port, http_ok, port_open, wait_until
 from devstack.temporal_server import server_args, temporal_binary, wait_for_namespace
-from tests.support import API as API_PREFIX
-from tests.support import create_job, wait_status
-from tests.test_compose import (
+from tests.fast.test_compose import (
     API,
     SETUP_JOB,
     WORKER,
@@ -37,6 +35,8 @@ from tests.test_compose import (
     script,
     services,
 )
+from tests.support import API as API_PREFIX
+from tests.support import create_job, wait_status
 
 WORKERS = 3
 JOBS = 20

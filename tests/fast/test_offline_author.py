@@ -14,7 +14,7 @@ from activities.offline_author import OfflineAuthor
 from skill_format import validate_content, validate_folder
 from workflows.models import GenerateInput, UnderstandInput
 
-TASKS = json.loads((Path(__file__).parent / "data" / "tasks.json").read_text())
+TASKS = json.loads((Path(__file__).parent.parent / "data" / "tasks.json").read_text())
 
 
 @pytest.mark.parametrize("task", TASKS, ids=[t[:40] for t in TASKS])

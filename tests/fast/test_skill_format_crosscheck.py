@@ -18,7 +18,7 @@ import skills_ref
 from skill_format import CHECKS, validate_content, validate_folder
 from workflows.models import SkillContent
 
-CORPUS = Path(__file__).parent / "data" / "skill_corpus"
+CORPUS = Path(__file__).parent.parent / "data" / "skill_corpus"
 VALID = sorted(p for p in (CORPUS / "valid").iterdir() if p.is_dir())
 INVALID = sorted(p for p in (CORPUS / "invalid").iterdir() if p.is_dir())
 # Tested in test_skill_format_rules.py: symlinks and in-memory paths cannot escape a

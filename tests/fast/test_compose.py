@@ -23,7 +23,7 @@ import yaml
 from common.settings import Settings
 from workflows.search_attributes import ALL, cli_flags
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 ENV_PREFIX = "SKILL_FLEET_"

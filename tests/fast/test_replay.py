@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from workflows.skill_job import SkillJob
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 EXPECTED = {
     "all_checkpoints", "structure_fix", "rewind", "cancel_by_answer", "cancel_by_request",
     "timeout_cancel", "timeout_proceed_with_reminders",
