@@ -2,7 +2,7 @@
 
 Runs complete journeys (every checkpoint type, revisions, rewinds, reminders,
 webhooks, cancels, timeouts, promotion) on a fresh local stack and writes each
-workflow's history as JSON next to this file. `tests/test_replay.py` replays
+workflow's history as JSON next to this file. `tests/fast/test_replay.py` replays
 them against the current workflow code, so a change that is not replay-safe
 fails CI. Refresh only after a deliberate, patched change (see the README).
 """
