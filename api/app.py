@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api.auth import ApiKeys
+from api.auth import ApiKeys, KeysConfigError
 from api.body_limit import BodySizeLimitMiddleware
 from api.errors import RequestIdMiddleware, install_error_handlers
 from api.metrics import (
@@ -32,11 +32,15 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            app.state.api_keys = ApiKeys.from_settings(settings)
+        except KeysConfigError as err:
+            log.critical("%s", err)  # uvicorn then exits: "Application startup failed"
+            raise
         # Lazy: the API starts (and /health says 503) even while Temporal is down.
         temporal = client or await connect(settings, lazy=True, bounded=True)
         app.state.settings = settings
         app.state.gateway = CountingJobGateway(temporal, settings)
-        app.state.api_keys = ApiKeys.from_settings(settings)
         if not app.state.api_keys.configured:
             log.warning(
                 "OPEN LOCAL MODE: no API keys configured (SKILL_FLEET_API_KEYS_FILE); every "

@@ -2,6 +2,9 @@
 
 With no keys configured the API runs in open local mode: every caller is an
 admin and `user_id` in a body is taken as given. The server says so at start.
+Keys that are configured but unusable (an empty file, `[]`, a file that cannot be read
+or parsed) stop the API from starting: falling back to open mode there would make every
+caller an admin on a server its operator meant to protect.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from api.errors import ApiError
 from common.settings import Settings
@@ -49,6 +52,10 @@ class Caller:
 OPEN_CALLER = Caller(user_id=None, role="admin", open_mode=True)
 
 
+class KeysConfigError(ValueError):
+    """The configured keys cannot be used; the message says which setting and why."""
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -63,14 +70,25 @@ class ApiKeys:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiKeys:
-        raw: str | None = settings.api_keys
+        """The keys of the file (which wins) or the variable; neither set means open mode."""
         if settings.api_keys_file:
-            raw = Path(settings.api_keys_file).read_text()
-        if not raw:
+            source = f"SKILL_FLEET_API_KEYS_FILE ({settings.api_keys_file})"
+            try:
+                raw = Path(settings.api_keys_file).read_text()
+            except OSError as err:
+                raise KeysConfigError(f"{source} cannot be read: {err.strerror or err}") from None
+        elif settings.api_keys is not None:
+            source, raw = "SKILL_FLEET_API_KEYS", settings.api_keys
+        else:
             return cls([])
-        data = json.loads(raw)
-        entries = data["keys"] if isinstance(data, dict) else data
-        return cls(TypeAdapter(list[ApiKeyEntry]).validate_python(entries))
+        keys = cls(_parse_entries(raw, source))
+        if not keys.configured:
+            raise KeysConfigError(
+                f"{source} holds no keys. Refusing to start: without keys every caller "
+                "would be an admin. Add an entry (python -m api.auth KEY USER [ROLE] prints "
+                "one) or unset the setting to run in open local mode on loopback."
+            )
+        return keys
 
     def caller(self, authorization: str | None) -> Caller:
         if not self.configured:
@@ -82,6 +100,22 @@ class ApiKeys:
         if entry is None:
             raise ApiError(401, "Invalid API key.")
         return Caller(user_id=entry.user_id, role=entry.role)
+
+
+def _parse_entries(raw: str, source: str) -> list[ApiKeyEntry]:
+    """A JSON list of entries, or `{"keys": [...]}`; anything else is a configuration error."""
+    try:
+        data = json.loads(raw) if raw.strip() else []
+        entries = data.get("keys", None) if isinstance(data, dict) else data
+        if not isinstance(entries, list):
+            raise ValueError('expected a JSON list of entries or {"keys": [...]}')
+        return TypeAdapter(list[ApiKeyEntry]).validate_python(entries)
+    except ValidationError as err:
+        where = ", ".join(".".join(map(str, e["loc"])) for e in err.errors()[:3])
+        raise KeysConfigError(f"{source} has invalid entries ({where}): each needs "
+                              "key_sha256 (64 hex), user_id and role user|admin") from None
+    except ValueError as err:
+        raise KeysConfigError(f"{source} is not valid: {err}") from None
 
 
 async def get_caller(request: Request) -> Caller:
