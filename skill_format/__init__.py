@@ -4,6 +4,7 @@ Pure and deterministic (no network, no Temporal), so the workflow, the API and t
 all judge a skill the same way.
 """
 
+from .checks import run_checks
 from .document import ParsedSkill, SkillFolder, parse_skill
 from .frontmatter import (
     FrontmatterError,
@@ -17,7 +18,6 @@ from .rules import (
     CHECKS,
     description_issues,
     name_issues,
-    run_checks,
     suggest_description,
     suggest_name,
 )

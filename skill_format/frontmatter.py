@@ -27,9 +27,17 @@ KEY_ORDER: tuple[str, ...] = (
 
 FrontmatterValue = str | Mapping[str, str]
 
+# PyYAML's scanner rechecks every open flow level on each token, so "[" * n takes quadratic
+# time (8,000 characters: 7 s), and its composer recurses once per level. Frontmatter must be
+# block style anyway; deeper nesting is refused before YAML sees it.
+MAX_FLOW_DEPTH = 32
+# Even linear, PyYAML in Python reads ~25,000 characters a second of hostile frontmatter; the
+# largest valid one (the field limits, quoted) is a few KB, so this bounds the work at ~1 s.
+MAX_FRONTMATTER_CHARS = 16_384
+
 
 class FrontmatterError(ValueError):
-    """SKILL.md frontmatter is missing, unclosed, not YAML, or not a mapping."""
+    """SKILL.md frontmatter is missing, unclosed, too large or deep, not YAML, or not a mapping."""
 
 
 def split_skill_md(text: str) -> tuple[str | None, str]:
@@ -57,12 +65,24 @@ def load_frontmatter_yaml(frontmatter_text: str) -> dict[str, Any]:
     Duplicate keys are rejected: PyYAML silently keeps the last one, strictyaml refuses the
     document, so a skill with duplicates means different things to different clients.
     """
+    if len(frontmatter_text) > MAX_FRONTMATTER_CHARS:
+        raise FrontmatterError(
+            f"frontmatter is {len(frontmatter_text)} characters long; the limit is "
+            f"{MAX_FRONTMATTER_CHARS} (keep long material in the body or references/)"
+        )
+    if flow_depth(frontmatter_text) > MAX_FLOW_DEPTH:
+        raise FrontmatterError(
+            f"frontmatter nests '[' or '{{' more than {MAX_FLOW_DEPTH} deep; write block-style "
+            "YAML"
+        )
     try:
         data = yaml.safe_load(frontmatter_text)
         node = yaml.compose(frontmatter_text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())
         raise FrontmatterError(f"frontmatter is not valid YAML: {detail}") from exc
+    except RecursionError as exc:  # deep block nesting ("- - - ..."): PyYAML recurses
+        raise FrontmatterError("frontmatter nests too deeply to read; write flat YAML") from exc
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise FrontmatterError(f"frontmatter must be a YAML mapping of keys, but it is {kind}")
@@ -98,6 +118,10 @@ def disallowed_yaml_constructs(frontmatter_text: str) -> tuple[list[str], list[s
     """
     flow: list[str] = []
     tags: list[str] = []
+    if len(frontmatter_text) > MAX_FRONTMATTER_CHARS:
+        return flow, tags  # not read: the parse step reports the size
+    if flow_depth(frontmatter_text) > MAX_FLOW_DEPTH:
+        return [f"flow-style collections nested more than {MAX_FLOW_DEPTH} deep"], tags
     try:
         tokens = list(yaml.scan(frontmatter_text, Loader=yaml.SafeLoader))
     except yaml.YAMLError:
@@ -115,6 +139,19 @@ def disallowed_yaml_constructs(frontmatter_text: str) -> tuple[list[str], list[s
         elif isinstance(token, yaml.AliasToken):
             tags.append(f"YAML alias '*{token.value}' on frontmatter line {line}")
     return flow, tags
+
+
+def flow_depth(text: str) -> int:
+    """The deepest run of unclosed '[' and '{', counted in linear time and without regard to
+    quotes or comments: an over-count only refuses text no skill's frontmatter needs."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
 
 
 def _duplicate_keys(node: yaml.Node | None) -> list[str]:

@@ -152,7 +152,7 @@ def _examples(body: str) -> tuple[float, str, str]:
             value = 0.6
         else:
             value = 0.4
-    elif re.search(r"\bexample\b|```", body, re.IGNORECASE):
+    elif re.search(r"\bexample\b|```", markdown.scannable_text(body), re.IGNORECASE):
         value = 0.3
     else:
         value = 0.0

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from workflows.models import SkillContent, ValidationReport
 
+from .checks import run_checks
 from .document import SkillFolder, parse_skill
 from .report import DEFAULT_PASS_THRESHOLD
-from .rules import run_checks
 from .scoring import WEIGHTS, score_skill
 from .triggers import trigger_cases
 

@@ -193,6 +193,8 @@ def test_split_skill_md() -> None:
         ("---\n---\n", "it is empty"),
         ("---\nname: a\nname: b\n---\n", "repeats the key(s) 'name'"),
         ("---\nmetadata:\n  v: '1'\n  v: '2'\n---\n", "repeats the key(s) 'v'"),
+        ("---\nname: " + "[" * 33 + "\n---\n", "nests '[' or '{' more than 32 deep"),
+        ("---\nname: a\n" + "# pad\n" * 3000 + "---\n", "the limit is 16384"),
     ],
 )
 def test_parse_frontmatter_errors(text: str, message: str) -> None:
@@ -640,6 +642,34 @@ def test_hostile_lines_are_read_in_bounded_time(line: str) -> None:
     body = f"# Title\n\n{line}\n\n## Steps\n\n1. Run `make test`.\n"
     report = validate_content(NAME, _skill(body=body))
     assert any(c.check == "links_resolve" for c in report.checks)  # validated to the end
+
+
+# PyYAML reads nested flow collections in quadratic time ("[" * 8000: 7 s per pass, and the
+# frontmatter took three passes) and recursed into a RecursionError on 500 nested "[" or
+# 4,000 "- ": a crash, not a report. The frontmatter's size and depth are bounded first.
+HOSTILE_FRONTMATTER = {
+    "nested flow lists": "[" * 16_000,
+    "nested flow maps": "{" * 16_000,
+    "nested block lists": "- " * 8_000,
+    "oversized": "a: b\n" * 60_000,
+}
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("text", HOSTILE_FRONTMATTER.values(), ids=HOSTILE_FRONTMATTER.keys())
+def test_hostile_frontmatter_is_reported_in_bounded_time(text: str) -> None:
+    report = validate_content(NAME, SkillContent(skill_md=f"---\n{text}\n---\n{BODY}"))
+    assert not _check(report, "frontmatter_parseable").passed
+    assert any(c.check == "links_resolve" for c in report.checks)  # validated to the end
+
+
+def test_flow_depth_limit_counts_brackets_in_quotes_too() -> None:
+    """The count ignores quotes to stay simple and linear; no real value needs 33 '['."""
+    deep_enough = render_skill_md({"name": NAME, "description": DESCRIPTION + "[" * 32}, BODY)
+    assert parse_frontmatter(deep_enough)["description"].endswith("[" * 32)
+    too_deep = render_skill_md({"name": NAME, "description": DESCRIPTION + "[" * 33}, BODY)
+    with pytest.raises(FrontmatterError, match="more than 32 deep"):
+        parse_frontmatter(too_deep)
 
 
 def test_heading_titles_drop_only_a_closing_sequence() -> None:
