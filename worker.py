@@ -25,6 +25,7 @@ from activities.promotion import PromotionActivities
 from activities.validation import validate_skill
 from activities.webhooks import WebhookActivities
 from common.logging import configure_logging, temporal_core_logging
+from common.namespace_check import NamespaceMisconfigured, TemporalUnreachable, ensure_namespace
 from common.settings import Settings, get_settings
 from common.temporal import connect
 from workflows.job_metrics import HISTOGRAM_BUCKETS as JOB_BUCKETS
@@ -37,7 +38,9 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     authoring = AuthoringActivities(make_author(settings))
     drafts = DraftActivities(settings.skills_root)
     promotion = PromotionActivities(settings.skills_root)
-    webhooks = WebhookActivities(settings.webhook_secret)
+    webhooks = WebhookActivities(secrets=settings.webhook_secrets,
+                                 operator_url=settings.webhook_url,
+                                 allowed_hosts=settings.webhook_allowed_hosts)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -92,10 +95,27 @@ def telemetry_runtime(settings: Settings) -> Runtime:
     return Runtime(telemetry=TelemetryConfig(logging=temporal_core_logging(), metrics=metrics))
 
 
+async def check_namespace_or_exit(client: Client, settings: Settings) -> None:
+    """Exit (code 2, the fix logged) unless the namespace has our search attributes.
+
+    A worker on a namespace without them fails every workflow task forever while jobs
+    look `pending`; refusing to start with the command to run is the useful failure.
+    """
+    try:
+        added = await ensure_namespace(client, settings)
+    except (NamespaceMisconfigured, TemporalUnreachable) as err:
+        log.critical("Refusing to start: %s", err)
+        raise SystemExit(2) from None
+    if added:
+        log.info("registered search attributes %s in namespace %s", ", ".join(added),
+                 settings.temporal_namespace)
+
+
 async def run_worker(settings: Settings) -> None:
     # The default runtime, so the client (and the worker built on it) use it.
     Runtime.set_default(telemetry_runtime(settings), error_if_already_set=False)
     client = await connect(settings)
+    await check_namespace_or_exit(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -18,8 +18,10 @@ from api.metrics import (
     RequestTelemetryMiddleware,
     metrics_endpoint,
 )
+from api.namespace_guard import NamespaceGuard
 from api.routes import drafts, events, health, hitl, inbox, jobs, skills
 from common.logging import configure_logging
+from common.namespace_check import NamespaceMisconfigured
 from common.settings import Settings, get_settings
 from common.temporal import connect
 
@@ -27,8 +29,13 @@ API_PREFIX = "/api/v2"
 log = logging.getLogger("skill_fleet.api")
 
 
-def create_app(settings: Settings | None = None, client: Client | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, client: Client | None = None, *,
+               check_namespace: bool | None = None) -> FastAPI:
+    """`check_namespace` (default: only when the app connects itself) guards Temporal-bound
+    routes with the namespace check; a caller passing its own client answers for it."""
     settings = settings or get_settings()
+    if check_namespace is None:
+        check_namespace = client is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,6 +46,15 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
             raise
         # Lazy: the API starts (and /health says 503) even while Temporal is down.
         temporal = client or await connect(settings, lazy=True, bounded=True)
+        app.state.namespace_guard = None
+        if check_namespace:
+            app.state.namespace_guard = guard = NamespaceGuard(temporal, settings)
+            try:
+                await guard.startup()  # while Temporal is down: checked at first contact
+            except NamespaceMisconfigured as err:
+                log.critical("Refusing to start: %s", err)
+                # uvicorn prints this one's traceback: keep the fix above, printed once.
+                raise RuntimeError(f"Refusing to start: Temporal {err.summary}") from None
         app.state.settings = settings
         app.state.gateway = CountingJobGateway(temporal, settings)
         if not app.state.api_keys.configured:

@@ -115,6 +115,10 @@ def document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# The message of the SDK's RuntimeError when a lazily connected client cannot connect.
+LAZY_CONNECT_FAILED = "Failed client connect"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     document_errors(app)
 
@@ -135,6 +139,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(RuntimeError)
+    async def _runtime(request: Request, exc: RuntimeError) -> JSONResponse:
+        if str(exc).startswith(LAZY_CONNECT_FAILED):
+            # The SDK's lazy client raises this, not an RPCError, while Temporal has not
+            # been reached once: an outage like any other (the gateway maps RPCErrors).
+            return error_response(request, 503, f"Temporal is not reachable: {exc}")
+        raise exc  # to the 500 handler below
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

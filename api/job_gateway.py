@@ -40,6 +40,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
 from api.schemas import InboxItem, JobSummary
+from api.temporal_errors import temporal_error, worker_timeout
 from common.settings import Settings
 from workflows import names
 from workflows import search_attributes as sa
@@ -103,8 +104,9 @@ def parse_job_id(job_id: str) -> str:
     return str(parsed)
 
 
-def _unavailable(err: Exception) -> ApiError:
-    return ApiError(503, f"Temporal is not reachable or did not answer in time: {err}")
+def _unavailable(err: RPCError) -> ApiError:
+    """Unreachable, timed out, namespace misconfigured, ...: see `api.temporal_errors`."""
+    return temporal_error(err)
 
 
 class JobGateway:
@@ -192,7 +194,16 @@ class JobGateway:
         view = await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)
         if view is None:  # started, first workflow task not yet run
             view = await self._initial_view(handle)
-        return desc, _reconcile(view, desc.status)
+        return desc, _reconcile(self._redact(view), desc.status)
+
+    def _redact(self, view: JobView) -> JobView:
+        """Jobs started before the worker resolved the operator's webhook carry its URL."""
+        operator = self._settings.webhook_url
+        if not operator or view.options.webhook_url != operator:
+            return view
+        options = view.options.model_copy(update={"webhook_url": None,
+                                                  "operator_webhook": True})
+        return view.model_copy(update={"options": options})
 
     async def _initial_view(self, handle: WorkflowHandle[Any, Any]) -> JobView:
         async for event in handle.fetch_history_events(rpc_timeout=self._timeout):
@@ -339,7 +350,7 @@ class JobGateway:
             return await handle.query(names.QUERY_GET_EVENTS, after, result_type=EventsPage,
                                       rpc_timeout=self._timeout)
         except RPCError as err:
-            raise _unavailable(err) from err
+            raise await self._worker_timeout(err) from err
 
     async def fetch_events(self, job_id: str, after: int) -> EventsPage:
         """`events` without the describe: for a stream that has already checked ownership.
@@ -357,7 +368,11 @@ class JobGateway:
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise ApiError(404, f"Job {job_id} not found.") from err
-            raise _unavailable(err) from err
+            raise await self._worker_timeout(err) from err
+
+    async def _worker_timeout(self, err: RPCError) -> ApiError:
+        return await worker_timeout(self._client, self._settings.temporal_namespace,
+                                    self._settings.task_queue, err)
 
     async def follow(self, job_id: str) -> AsyncIterator[int]:
         """The view's `events_count` each time the workflow publishes it, until the run closes.

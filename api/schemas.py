@@ -20,6 +20,7 @@ from workflows.models import (
 )
 
 USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
+WEBHOOK_URL_FIELD = "webhook_url"
 
 
 class CreateJobRequest(BaseModel):
@@ -36,7 +37,10 @@ class CreateJobRequest(BaseModel):
     hitl_timeout_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
     on_hitl_timeout: TimeoutAction | None = None
     webhook_url: HttpUrl | None = Field(
-        default=None, description="Receives a signed POST for each event of this job.")
+        default=None,
+        description="Also receives a signed POST for each event of this job, in addition to "
+                    "the operator's receiver. Its host must be in "
+                    "SKILL_FLEET_WEBHOOK_ALLOWED_HOSTS (empty by default: refused with 422).")
 
     _plain_text = field_validator("task_description")(no_control_chars)
 
@@ -140,7 +144,9 @@ class HitlConfig(BaseModel):
 
 class Health(BaseModel):
     status: str
-    temporal: str
+    temporal: str = Field(description="reachable, unreachable or misconfigured")
+    detail: str | None = Field(
+        default=None, description="What is misconfigured, e.g. the missing search attributes.")
 
 
 class InboxItem(BaseModel):

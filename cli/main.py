@@ -24,6 +24,7 @@ from cli.client import DEFAULT_API_URL, ApiClient
 from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
 from cli.render import job_panel, jobs_table, print_json, report_view, skills_table
+from cli.setup import SETUP_EPILOG, setup
 from workflows.models import HitlAction, JobStatus, Phase, TimeoutAction
 
 P = ParamSpec("P")
@@ -93,6 +94,10 @@ def _exit(code: ExitCode) -> None:
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+RegisterOpt = Annotated[bool | None, typer.Option(
+    "--register-search-attributes/--no-register-search-attributes", show_default=False,
+    help="Add missing search attributes to the namespace at start instead of refusing to "
+         "start \\[default: SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES or off].")]
 JobArg = Annotated[str, typer.Argument(help="The job id.", show_default=False)]
 
 
@@ -108,17 +113,22 @@ def dev() -> None:
     run_local_stack(Settings())
 
 
+app.command(epilog=SETUP_EPILOG)(setup)
+
+
 @app.command()
 def api(
     host: Annotated[str | None, typer.Option(help="Interface to bind \\[default: "
                                                   "SKILL_FLEET_API_HOST or 127.0.0.1].")] = None,
     port: Annotated[int | None, typer.Option(help="Port \\[default: SKILL_FLEET_API_PORT or "
                                                   "8000].")] = None,
+    register: RegisterOpt = None,
 ) -> None:
     """Serve the HTTP API (uvicorn api.app:app)."""
     import uvicorn
 
-    settings = _settings(SKILL_FLEET_API_HOST=host, SKILL_FLEET_API_PORT=port)
+    settings = _settings(SKILL_FLEET_API_HOST=host, SKILL_FLEET_API_PORT=port,
+                         SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES=register)
     uvicorn.run("api.app:app", host=settings.api_host, port=settings.api_port,
                 timeout_graceful_shutdown=3)
 
@@ -131,6 +141,7 @@ def worker(
     ] = None,
     metrics_port: Annotated[int | None, typer.Option(
         help="Serve Prometheus metrics on this port (SKILL_FLEET_WORKER_METRICS_PORT).")] = None,
+    register: RegisterOpt = None,
 ) -> None:
     """Run a worker that executes skill jobs."""
     import asyncio
@@ -140,7 +151,8 @@ def worker(
 
     settings = _settings(SKILL_FLEET_TASK_QUEUE=task_queue,
                          SKILL_FLEET_WORKER_MAX_CONCURRENT_ACTIVITIES=concurrency,
-                         SKILL_FLEET_WORKER_METRICS_PORT=metrics_port)
+                         SKILL_FLEET_WORKER_METRICS_PORT=metrics_port,
+                         SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES=register)
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(worker_module.run_worker(settings))
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from common.webhook_hosts import parse_host_patterns
 from workflows.models import TimeoutAction
 from workflows.names import DEFAULT_TASK_QUEUE
 
@@ -25,6 +27,9 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: str | None = Field(default=None, repr=False)
     rpc_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Let the worker and the API add our missing search attributes to the namespace at start
+    # (the local stack turns it on); off, they refuse to start and print the command instead.
+    register_search_attributes: bool = False
 
     # Jobs
     skills_root: Path = Path("./skills")
@@ -39,9 +44,13 @@ class Settings(BaseSettings):
     hitl_reminders: str = ""
     hitl_escalate_before: str = ""
     hitl_escalation_group: str = "admins"
-    # Webhooks: default receiver for every job, and the HMAC-SHA256 signing secret.
-    webhook_url: str | None = None
+    # Webhooks: the operator's receiver for every job (the worker delivers to it; the API
+    # only learns that there is one), the HMAC-SHA256 signing secret(s), comma-separated
+    # while rotating ("current,next"), and the hosts a job's own webhook_url may name
+    # (comma-separated or a JSON list; empty: per-job URLs are refused).
+    webhook_url: str | None = Field(default=None, repr=False)
     webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Simulated model latency for the offline author (tests and benchmarks).
     offline_delay_seconds: float = Field(default=0.0, ge=0)
     # LLM authors (`model` = "openai:<model>" / "anthropic:<model>"); an OpenAI-compatible
@@ -84,6 +93,29 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_port_is_off(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, value: list[str]) -> list[str]:
+        return list(parse_host_patterns(value))
+
+    @property
+    def webhook_secrets(self) -> list[str]:
+        """The signing secrets in order: the current one, then the next while rotating."""
+        return [s.strip() for s in (self.webhook_secret or "").split(",") if s.strip()]
 
     @field_validator("hitl_reminders", "hitl_escalate_before")
     @classmethod

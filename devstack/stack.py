@@ -30,7 +30,10 @@ def run_local_stack(settings: Settings) -> None:
     server = TemporalDevServer(data / "temporal.db", settings.temporal_port, settings.ui_port,
                                log_path=logs / "temporal.log")
     env = {"SKILL_FLEET_TEMPORAL_ADDRESS": server.address,
-           "SKILL_FLEET_SKILLS_ROOT": str(Path(settings.skills_root).resolve())}
+           "SKILL_FLEET_SKILLS_ROOT": str(Path(settings.skills_root).resolve()),
+           # The dev server is ours: add attributes a newer version needs to an older data dir.
+           "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES": os.environ.get(
+               "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES", "true")}
     worker = python_process("worker", ["worker.py"], env=env, log_path=logs / "worker.log")
     api = python_process(
         "api",

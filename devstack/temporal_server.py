@@ -23,7 +23,8 @@ def temporal_binary() -> str:
 
 
 def server_args(db_file: Path, port: int, ui_port: int | None, *,
-                ip: str = "127.0.0.1") -> list[str]:
+                ip: str = "127.0.0.1", search_attributes: bool = True) -> list[str]:
+    """`search_attributes=False`: a bare namespace, like an existing cluster before setup."""
     args = [
         temporal_binary(), "server", "start-dev",
         "--db-filename", str(db_file),
@@ -33,7 +34,8 @@ def server_args(db_file: Path, port: int, ui_port: int | None, *,
     ]
     for pragma in SQLITE_PRAGMAS:
         args += ["--sqlite-pragma", pragma]
-    args += cli_flags()
+    if search_attributes:
+        args += cli_flags()
     if ui_port is None:
         args.append("--headless")
     else:
@@ -43,9 +45,11 @@ def server_args(db_file: Path, port: int, ui_port: int | None, *,
 
 class TemporalDevServer(ManagedProcess):
     def __init__(self, db_file: Path, port: int, ui_port: int | None = None,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, *, search_attributes: bool = True) -> None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
-        super().__init__("temporal", server_args(db_file, port, ui_port), log_path=log_path)
+        super().__init__("temporal", server_args(db_file, port, ui_port,
+                                                 search_attributes=search_attributes),
+                         log_path=log_path)
         self.port = port
         self.ui_port = ui_port
         self.db_file = db_file

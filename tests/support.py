@@ -49,9 +49,11 @@ class LocalStack:
         }
 
     # -- Temporal server
-    def start_server(self) -> None:
+    def start_server(self, *, search_attributes: bool = True) -> None:
+        """`search_attributes=False`: a namespace without ours (tests of the setup path)."""
         self.server = TemporalDevServer(self.db_file, self.temporal_port,
-                                        log_path=self.logs / "temporal.log")
+                                        log_path=self.logs / "temporal.log",
+                                        search_attributes=search_attributes)
         self.server.start_and_wait()
         asyncio.run(wait_for_namespace(self.address))
 

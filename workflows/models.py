@@ -106,6 +106,10 @@ class JobInput(BaseModel):
     reminder_offsets_seconds: list[float] = Field(default_factory=list)
     escalate_before_seconds: float | None = None
     escalation_group: str = "admins"
+    # Events also go to the operator's receiver. Its URL lives only in the worker's
+    # settings (SKILL_FLEET_WEBHOOK_URL), so no job's options show it.
+    operator_webhook: bool = False
+    # The job's own receiver, in addition to the operator's (an allow-listed host).
     webhook_url: str | None = None
     created_at: datetime | None = None
 
@@ -499,8 +503,18 @@ class RewindAck(BaseModel):
 # --------------------------------------------------------------------------- webhooks
 
 
+WebhookTarget = Literal["operator", "job"]
+
+
 class WebhookInput(BaseModel):
-    url: str
+    """One event for one receiver.
+
+    The operator's receiver is named, never addressed: the worker knows its URL. `job`
+    with a URL equal to the operator's is how jobs started before that looked.
+    """
+
+    target: WebhookTarget = "job"
+    url: str = ""
     job_id: str
     user_id: str
     status: JobStatus

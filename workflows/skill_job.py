@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         ValidateInput,
         ValidationReport,
         WebhookInput,
+        WebhookTarget,
     )
     from workflows.names import MEMO_VIEW
     from workflows.prompt_text import prompt_markdown, prompt_summary
@@ -86,6 +87,8 @@ FILE_OPTIONS: dict[str, Any] = {
 }
 # Failed validation is refined automatically this many times before a human decides.
 MAX_AUTO_REFINEMENTS = 1
+# Events also go to the operator's receiver, named in the job, resolved by the worker.
+PATCH_OPERATOR_WEBHOOK = "operator-webhook-receiver"
 
 
 class JobCancelled(Exception):
@@ -116,7 +119,7 @@ class SkillJob:
         self._answer: HitlResponse | None = None
         self._rewind: RewindRequest | None = None
         self._understand_request = UnderstandInput(task_description=job.task_description)
-        self._outbox = WebhookOutbox(job.webhook_url, self._webhook_input,
+        self._outbox = WebhookOutbox(_webhook_targets(job), self._webhook_input,
                                      self._webhook_failed)
         self._promotion: PromoteRequest | None = None
         self._promotion_outcome: PromoteResult | ApplicationError | None = None
@@ -714,13 +717,15 @@ class SkillJob:
         self.state.updated_at = now
         self._outbox.push(event)
 
-    def _webhook_input(self, event: JobEvent) -> WebhookInput:
-        return WebhookInput(url=self.state.options.webhook_url or "", job_id=self.state.job_id,
+    def _webhook_input(self, target: WebhookTarget, event: JobEvent) -> WebhookInput:
+        # The operator's receiver is named, not addressed: the worker knows its URL.
+        url = (self.state.options.webhook_url or "") if target == "job" else ""
+        return WebhookInput(target=target, url=url, job_id=self.state.job_id,
                             user_id=self.state.user_id, status=self.state.status,
                             phase=self.state.current_phase, event=event)
 
-    def _webhook_failed(self, event: JobEvent, error: str) -> None:
-        self._record("webhook_failed", event_seq=event.seq, error=error)
+    def _webhook_failed(self, target: WebhookTarget, event: JobEvent, error: str) -> None:
+        self._record("webhook_failed", event_seq=event.seq, target=target, error=error)
         self._publish()
 
     def _publish(self) -> None:
@@ -764,6 +769,18 @@ class SkillJob:
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
+
+
+def _webhook_targets(job: JobInput) -> list[WebhookTarget]:
+    """The operator's receiver if the deployment has one, and the job's own if it set one.
+
+    Jobs started before `operator_webhook` existed carry at most a URL: one receiver, as
+    then. The patch covers a job the new API started on a worker that did not know the
+    operator's receiver yet: replayed on a new worker, it keeps the one receiver it had.
+    """
+    operator = job.operator_webhook and workflow.patched(PATCH_OPERATOR_WEBHOOK)
+    targets: list[WebhookTarget] = ["operator"] if operator else []
+    return [*targets, "job"] if job.webhook_url else targets
 
 
 def _structure_choice(plan: Understanding, answer: HitlResponse) -> tuple[str, str]:

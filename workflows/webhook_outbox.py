@@ -1,21 +1,29 @@
-"""Webhook delivery from inside the workflow: an ordered outbox drained by one activity at a time.
+"""Webhook delivery from inside the workflow: an ordered queue per receiver, one activity at a time.
 
 Delivery is at least once (the activity retries with backoff) and never blocks or
-fails the job: an event that cannot be delivered is recorded and dropped.
+fails the job: an event that cannot be delivered is recorded and dropped. Receivers are
+independent: a dead job receiver does not delay the operator's. A receiver the worker's
+policy refuses gets nothing more from this job (refusing each event would only fill the
+job with failures).
+
+Replay safety: a job started before there were two receivers (no `operator_webhook` in its
+input, or no `operator-webhook-receiver` patch in its history) has at most one and runs
+exactly the loop it ran then, in the same task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import names
-    from workflows.models import JobEvent, WebhookInput
+    from workflows.models import JobEvent, WebhookInput, WebhookTarget
 
 WEBHOOK_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=15),
@@ -28,35 +36,56 @@ WEBHOOK_OPTIONS = {
 }
 # Events about delivery itself are not delivered, or a dead receiver would loop.
 NOT_DELIVERED = frozenset({"webhook_failed"})
+# The ApplicationError type of a delivery the worker's policy forbids
+# (activities.webhook_policy.REFUSED_TYPE; not imported: workflow code stays HTTP-free).
+REFUSED_TYPE = "WebhookRefused"
+SUMMARY = {"operator": "Operator webhook", "job": "Webhook"}
+
+MakeInput = Callable[[WebhookTarget, JobEvent], WebhookInput]
+OnFailure = Callable[[WebhookTarget, JobEvent, str], None]
 
 
 class WebhookOutbox:
-    def __init__(self, url: str | None, make_input: Callable[[JobEvent], WebhookInput],
-                 on_failure: Callable[[JobEvent, str], None]) -> None:
-        self._url = url
+    def __init__(self, targets: Sequence[WebhookTarget], make_input: MakeInput,
+                 on_failure: OnFailure) -> None:
+        self._queues: dict[WebhookTarget, list[JobEvent]] = {t: [] for t in targets}
         self._make_input = make_input
         self._on_failure = on_failure
-        self._pending: list[JobEvent] = []
         self._closing = False
 
     def push(self, event: JobEvent) -> None:
-        if self._url and event.kind not in NOT_DELIVERED:
-            self._pending.append(event)
+        if event.kind not in NOT_DELIVERED:
+            for queue in self._queues.values():
+                queue.append(event)
 
     async def run(self) -> None:
-        """Deliver in order until closed and empty."""
+        """Deliver to every receiver, each in order, until closed and empty."""
+        targets = list(self._queues)
+        if len(targets) > 1:
+            await asyncio.gather(*(self._drain(t) for t in targets))
+        else:
+            await self._drain(targets[0] if targets else None)
+
+    async def _drain(self, target: WebhookTarget | None) -> None:
+        pending = self._queues[target] if target else []
         while True:
-            await workflow.wait_condition(lambda: bool(self._pending) or self._closing)
-            if not self._pending:
+            await workflow.wait_condition(lambda: bool(pending) or self._closing)
+            if not pending or target is None:
                 return
-            event = self._pending.pop(0)
+            event = pending.pop(0)
             try:
                 await workflow.execute_activity(
-                    names.ACTIVITY_DELIVER_WEBHOOK, self._make_input(event),
-                    summary=f"Webhook: {event.kind}", **WEBHOOK_OPTIONS,
+                    names.ACTIVITY_DELIVER_WEBHOOK, self._make_input(target, event),
+                    summary=f"{SUMMARY[target]}: {event.kind}", **WEBHOOK_OPTIONS,
                 )
             except ActivityError as err:
-                self._on_failure(event, str(err.cause or err))
+                cause = err.cause
+                refused = isinstance(cause, ApplicationError) and cause.type == REFUSED_TYPE
+                message = cause.message if isinstance(cause, ApplicationError) else None
+                self._on_failure(target, event, message or str(cause or err))
+                if refused:
+                    del self._queues[target]
+                    return
 
     def close(self) -> None:
         self._closing = True

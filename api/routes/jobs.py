@@ -14,12 +14,15 @@ from api.idempotency import fingerprint, job_id_for
 from api.responses import ModelResponse
 from api.schemas import (
     USER_ID_PATTERN,
+    WEBHOOK_URL_FIELD,
     CancelResponse,
     CreateJobRequest,
     CreateJobResponse,
     JobDetail,
     JobList,
 )
+from common.settings import Settings
+from common.webhook_hosts import host_allowed
 from workflows.models import JobInput, JobStatus, Phase, RewindAck, RewindRequest
 
 router = APIRouter()
@@ -35,6 +38,7 @@ async def create_job(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> CreateJobResponse:
     owner = _owner_for_create(body, caller)
+    _check_webhook_host(body, settings)
     job_id = job_id_for(owner, idempotency_key) if idempotency_key is not None else None
     if job_id is None or not await gateway.exists(job_id):
         cap = settings.max_active_jobs_per_user
@@ -56,11 +60,27 @@ async def create_job(
         reminder_offsets_seconds=settings.reminder_offsets,
         escalate_before_seconds=settings.escalate_before_seconds,
         escalation_group=settings.hitl_escalation_group,
-        webhook_url=str(body.webhook_url) if body.webhook_url else settings.webhook_url,
+        # The operator's receiver is resolved by the worker; the job only says it wants it.
+        operator_webhook=bool(settings.webhook_url),
+        webhook_url=str(body.webhook_url) if body.webhook_url else None,
     )
     existing = await gateway.start(job, fingerprint(owner, body) if job_id else None)
     return CreateJobResponse(job_id=job.job_id,
                              status=existing.status if existing else JobStatus.PENDING)
+
+
+def _check_webhook_host(body: CreateJobRequest, settings: Settings) -> None:
+    """A job's own webhook must name an allow-listed host: the worker POSTs from inside."""
+    url = body.webhook_url
+    if url is None or host_allowed(url.host, settings.webhook_allowed_hosts):
+        return
+    why = (f"the host {url.host!r} is not in SKILL_FLEET_WEBHOOK_ALLOWED_HOSTS"
+           if settings.webhook_allowed_hosts
+           else "this server accepts no per-job webhook URLs (SKILL_FLEET_WEBHOOK_ALLOWED_HOSTS "
+                "is empty)")
+    message = f"{WEBHOOK_URL_FIELD}: {why}; events go to the operator's receiver, if any"
+    raise ApiError(422, message, errors=[{"loc": ["body", WEBHOOK_URL_FIELD], "msg": why,
+                                          "type": "webhook_host_not_allowed"}])
 
 
 def _owner_for_create(body: CreateJobRequest, caller: Caller) -> str:

@@ -153,10 +153,12 @@ def main() -> None:
         stack = LocalStack(Path(tmp))
         try:
             stack.start_server()
-            stack.start_worker(SKILL_FLEET_WEBHOOK_SECRET="record-secret")
+            hook = f"http://127.0.0.1:{receiver.server_port}/hook"
+            stack.start_worker(SKILL_FLEET_WEBHOOK_SECRET="record-secret",
+                               SKILL_FLEET_WEBHOOK_URL=hook)
             url = stack.start_api(
                 SKILL_FLEET_HITL_REMINDERS="3s,1s", SKILL_FLEET_HITL_ESCALATE_BEFORE="2s",
-                SKILL_FLEET_WEBHOOK_URL=f"http://127.0.0.1:{receiver.server_port}/hook")
+                SKILL_FLEET_WEBHOOK_URL=hook)
             with httpx.Client(base_url=url, timeout=30) as http:
                 jobs = {name: journey(http) for name, journey in JOURNEYS.items()}
             asyncio.run(_export(stack.address, jobs))
