@@ -58,13 +58,15 @@ def api_url_from_env() -> str:
 
 class ApiClient:
     def __init__(self, base_url: str | None = None, api_key: str | None = None,
-                 *, timeout: float = 30.0) -> None:
+                 *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+        """`transport` replaces the network (httpx's own seam): tests pass an in-process API."""
         self.base_url = (base_url or api_url_from_env()).rstrip("/")
         headers = {"Accept": "application/json", "User-Agent": "skill-fleet-cli"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self._has_key = bool(api_key)
-        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout,
+                                  transport=transport)
 
     def __enter__(self) -> ApiClient:
         return self

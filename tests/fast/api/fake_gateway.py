@@ -1,0 +1,125 @@
+"""A stand-in for `JobGateway`: fixed answers, scripted failures, every call recorded.
+
+Routes only see the gateway through `api.deps.get_gateway`, so swapping it tests the
+API's own behaviour (validation, auth, error shapes, status codes) with no Temporal.
+A call that never reached the fake is the proof that a refused request changed nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.schemas import InboxItem, JobSummary
+from tests.fast.api.samples import job_view
+from workflows.models import (
+    EventsPage,
+    HitlAck,
+    HitlAction,
+    HitlResponse,
+    JobInput,
+    JobStatus,
+    JobView,
+    Phase,
+    PromoteRequest,
+    PromoteResult,
+    RewindAck,
+    RewindRequest,
+)
+
+
+@dataclass
+class Call:
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass
+class FakeGateway:
+    """Same async methods as JobGateway. `fail[name]` makes that method raise."""
+
+    view_result: JobView = field(default_factory=job_view)
+    existing: set[str] = field(default_factory=set)
+    active: int = 0
+    is_healthy: bool = True
+    start_result: JobView | None = None
+    jobs_page: tuple[list[JobSummary], str | None] = ([], None)
+    inbox_page: tuple[list[InboxItem], str | None] = ([], None)
+    fail: dict[str, BaseException] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+    def _record(self, name: str, **args: Any) -> None:
+        self.calls.append(Call(name, args))
+        if name in self.fail:
+            raise self.fail[name]
+
+    def called(self, name: str) -> list[dict[str, Any]]:
+        """The arguments of every call to `name`, in order."""
+        return [c.args for c in self.calls if c.name == name]
+
+    async def start(self, job: JobInput, fingerprint: str | None = None) -> JobView | None:
+        self._record("start", job=job, fingerprint=fingerprint)
+        return self.start_result
+
+    async def active_jobs(self, user_id: str) -> int:
+        self._record("active_jobs", user_id=user_id)
+        return self.active
+
+    async def exists(self, job_id: str) -> bool:
+        self._record("exists", job_id=job_id)
+        return job_id in self.existing
+
+    async def view(self, job_id: str, owner: str | None = None) -> JobView:
+        self._record("view", job_id=job_id, owner=owner)
+        return self.view_result
+
+    async def list(self, *, status: JobStatus | None, user_id: str | None, phase: Phase | None,
+                   page_size: int, page_token: str | None,
+                   ) -> tuple[list[JobSummary], str | None]:
+        self._record("list", status=status, user_id=user_id, phase=phase, page_size=page_size,
+                     page_token=page_token)
+        return self.jobs_page
+
+    async def answer(self, job_id: str, response: HitlResponse,
+                     owner: str | None = None) -> HitlAck:
+        self._record("answer", job_id=job_id, response=response, owner=owner)
+        return HitlAck(prompt_id=response.prompt_id, response_id=response.response_id,
+                       action=HitlAction.PROCEED, status=JobStatus.RUNNING)
+
+    async def promote(self, job_id: str, request: PromoteRequest,
+                      owner: str | None = None) -> PromoteResult:
+        self._record("promote", job_id=job_id, request=request, owner=owner)
+        return PromoteResult(job_id=job_id, final_path="development/x", taxonomy_path="dev")
+
+    async def rewind(self, job_id: str, request: RewindRequest,
+                     owner: str | None = None) -> RewindAck:
+        self._record("rewind", job_id=job_id, request=request, owner=owner)
+        return RewindAck(to=Phase(request.to), status=JobStatus.RUNNING, rewinds_used=1)
+
+    async def events(self, job_id: str, after: int, owner: str | None = None) -> EventsPage:
+        self._record("events", job_id=job_id, after=after, owner=owner)
+        return EventsPage(events=[], last_seq=after, terminal=False)
+
+    async def fetch_events(self, job_id: str, after: int) -> EventsPage:
+        self._record("fetch_events", job_id=job_id, after=after)
+        return EventsPage(events=[], last_seq=after, terminal=True)
+
+    async def follow(self, job_id: str) -> AsyncIterator[int]:
+        self._record("follow", job_id=job_id)
+        return
+        yield  # an async generator that ends at once: the run closed
+
+    async def pending_prompts(self, *, user_id: str | None, page_size: int,
+                              page_token: str | None, assignee: str | None = None,
+                              ) -> tuple[list[InboxItem], str | None]:
+        self._record("pending_prompts", user_id=user_id, page_size=page_size,
+                     page_token=page_token, assignee=assignee)
+        return self.inbox_page
+
+    async def cancel(self, job_id: str, owner: str | None = None) -> None:
+        self._record("cancel", job_id=job_id, owner=owner)
+
+    async def healthy(self) -> bool:
+        self._record("healthy")
+        return self.is_healthy

@@ -1,0 +1,197 @@
+"""A stand-in for Temporal's `Client` under the real `JobGateway`.
+
+What the gateway itself decides (job-id parsing, ownership, page tokens, and which HTTP
+status each Temporal failure becomes) is tested through it with no server: jobs live in
+a dict, any operation can be made to raise, and every call is recorded, so a test can
+prove that a malformed id or a forged token never reached Temporal at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.job_gateway import MEMO_FINGERPRINT
+from tests.fast.api.samples import NOW
+from workflows import names
+from workflows import search_attributes as sa
+from workflows.models import (
+    EventsPage,
+    HitlAck,
+    HitlAction,
+    JobInput,
+    JobStatus,
+    JobView,
+    Phase,
+    PromoteResult,
+    RewindAck,
+)
+
+
+def rpc_error(status: RPCStatusCode, message: str = "stubbed") -> RPCError:
+    return RPCError(message, status, b"")
+
+
+UNREACHABLE = rpc_error(RPCStatusCode.UNAVAILABLE, "connection refused")
+TIMED_OUT = rpc_error(RPCStatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+
+
+@dataclass
+class StubJob:
+    view: JobView
+    status: WorkflowExecutionStatus = WorkflowExecutionStatus.RUNNING
+    workflow_type: str = names.WORKFLOW_TYPE
+    fingerprint: str | None = None
+
+
+class StubDescription:
+    """The parts of `WorkflowExecutionDescription` the gateway reads."""
+
+    def __init__(self, job: StubJob) -> None:
+        self._job = job
+        self.status = job.status
+        self.workflow_type = job.workflow_type
+        self.typed_search_attributes = TypedSearchAttributes(
+            [SearchAttributePair(sa.USER, job.view.user_id)])
+
+    async def memo_value(self, key: str, default: Any = None, *, type_hint: Any = None) -> Any:
+        return self._job.view if key == names.MEMO_VIEW else default
+
+    async def memo(self) -> dict[str, Any]:
+        return {MEMO_FINGERPRINT: self._job.fingerprint} if self._job.fingerprint else {}
+
+
+@dataclass
+class StubListing:
+    """`list_workflows`'s iterator: one empty page and a fixed next token."""
+
+    stub: StubTemporal
+    next_page_token: bytes | None = None
+    current_page: list[Any] | None = None
+
+    async def fetch_next_page(self, *, page_size: int | None = None) -> None:
+        self.stub.hit("fetch_page")
+        self.current_page = []
+        self.next_page_token = self.stub.next_page_token
+
+
+class StubHandle:
+    def __init__(self, stub: StubTemporal, workflow_id: str) -> None:
+        self._stub = stub
+        self.id = workflow_id
+
+    async def describe(self, *, rpc_timeout: Any = None) -> StubDescription:
+        self._stub.hit("describe", self.id)
+        job = self._stub.jobs.get(self.id)
+        if job is None:
+            raise rpc_error(RPCStatusCode.NOT_FOUND, f"workflow {self.id} not found")
+        return StubDescription(job)
+
+    async def execute_update(self, update: str, arg: Any, *, id: str | None = None,
+                             result_type: Any = None, rpc_timeout: Any = None) -> Any:
+        self._stub.hit("update", self.id, update, arg)
+        if update == names.UPDATE_SUBMIT_HITL_RESPONSE:
+            return HitlAck(prompt_id=arg.prompt_id, response_id=arg.response_id,
+                           action=HitlAction.PROCEED, status=JobStatus.RUNNING)
+        if update == names.UPDATE_REWIND:
+            return RewindAck(to=Phase(arg.to), status=JobStatus.RUNNING, rewinds_used=1)
+        return PromoteResult(job_id=self.id, final_path="development/x", taxonomy_path="dev")
+
+    async def query(self, query: str, arg: Any, *, result_type: Any = None,
+                    rpc_timeout: Any = None) -> EventsPage:
+        self._stub.hit("query", self.id, query, arg)
+        return EventsPage(events=[], last_seq=arg, terminal=False)
+
+    async def cancel(self, *, rpc_timeout: Any = None) -> None:
+        self._stub.hit("cancel", self.id)
+
+
+@dataclass
+class StubTimestamp:
+    seconds: float
+
+    def ToSeconds(self) -> float:  # protobuf's name
+        return self.seconds
+
+
+@dataclass
+class StubPoller:
+    last_access_time: StubTimestamp
+
+
+@dataclass
+class StubTaskQueue:
+    pollers: list[StubPoller]
+
+
+class StubService:
+    def __init__(self, stub: StubTemporal) -> None:
+        self._stub = stub
+
+    async def get_system_info(self, request: Any, **options: Any) -> None:
+        self._stub.hit("system_info")
+
+    async def describe_task_queue(self, request: Any, **options: Any) -> StubTaskQueue:
+        """Asked only to explain a timeout: which workers poll the job's queue."""
+        self._stub.hit("describe_task_queue", request.task_queue.name)
+        seen = self._stub.worker_seen_at
+        return StubTaskQueue([] if seen is None else [StubPoller(StubTimestamp(seen))])
+
+
+@dataclass
+class StubCount:
+    count: int
+
+
+@dataclass
+class StubTemporal:
+    """Jobs by id, `fail[op]` raised by that operation, `calls` as (op, *args)."""
+
+    jobs: dict[str, StubJob] = field(default_factory=dict)
+    fail: dict[str, BaseException] = field(default_factory=dict)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+    next_page_token: bytes | None = None
+    active_count: int = 0
+    worker_seen_at: float | None = None  # epoch seconds a worker last polled; None: never
+
+    def __post_init__(self) -> None:
+        self.workflow_service = StubService(self)
+
+    def hit(self, op: str, *args: Any) -> None:
+        self.calls.append((op, *args))
+        if op in self.fail:
+            raise self.fail[op]
+
+    def ops(self) -> list[str]:
+        return [c[0] for c in self.calls]
+
+    def add(self, view: JobView, **job: Any) -> StubJob:
+        self.jobs[view.job_id] = added = StubJob(view, **job)
+        return added
+
+    def get_workflow_handle(self, workflow_id: str) -> StubHandle:
+        return StubHandle(self, workflow_id)
+
+    async def start_workflow(self, workflow: str, arg: JobInput, *, id: str,
+                             memo: dict[str, str] | None = None, **options: Any) -> None:
+        """Like USE_EXISTING: a second start of the same id keeps the first job."""
+        self.hit("start", id)
+        if id not in self.jobs:
+            view = JobView(job_id=id, status=JobStatus.PENDING,
+                           task_description=arg.task_description, user_id=arg.user_id,
+                           current_phase=Phase.QUEUED, progress_message="Queued",
+                           progress_percent=0, created_at=NOW, updated_at=NOW, options=arg)
+            self.jobs[id] = StubJob(view, fingerprint=(memo or {}).get(MEMO_FINGERPRINT))
+
+    async def count_workflows(self, query: str, *, rpc_timeout: Any = None) -> StubCount:
+        self.hit("count", query)
+        return StubCount(self.active_count)
+
+    def list_workflows(self, query: str, *, page_size: int, next_page_token: bytes | None,
+                       rpc_timeout: Any = None) -> StubListing:
+        self.calls.append(("list", query, next_page_token))
+        return StubListing(self)

@@ -1,0 +1,104 @@
+"""Fixtures of the fast workflow layer: one real Temporal dev server, a worker per test.
+
+The server is the real `temporal` binary (no download, so no `start_time_skipping`),
+started once per session in-process; each test gets its own task queue and a worker
+running the real `SkillJob` with real or stub activities. Durations come from the job's
+input, so deadlines, reminders and the promotion window last a second, not a day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from devstack.temporal_server import temporal_binary
+from tests.fast.workflow.jobs import Harness, StartHarness, real_activities
+from workflows import search_attributes as sa
+from workflows.skill_job import SkillJob
+
+# The server reads timers this far ahead (default 1 s), so without it every timer shorter
+# than a second fires after a full second: a 0.3 s deadline would last 1 s.
+TIMER_SHIFT_KEY = "history.timerProcessorMaxTimeShift"
+TIMER_SHIFT = '"10ms"'
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One dev server for the whole session: starting it costs about a second."""
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_binary(),
+        search_attributes=sa.ALL,
+        ui=False,
+        dev_server_log_level="error",
+        dev_server_extra_args=["--dynamic-config-value", f"{TIMER_SHIFT_KEY}={TIMER_SHIFT}"],
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def skills_root(tmp_path: Path) -> Path:
+    root = tmp_path / "skills"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+async def start_harness(
+    temporal_env: WorkflowEnvironment, skills_root: Path
+) -> AsyncIterator[StartHarness]:
+    """Start a worker with the given activities on a fresh task queue.
+
+    On teardown, even after a failed test: stop the worker, terminate the test's still-open
+    jobs (so no timer keeps the shared server busy), then stop the activity threads.
+    """
+    async with AsyncExitStack() as stack:
+        executor = stack.enter_context(ThreadPoolExecutor(max_workers=8))
+        handles: list[WorkflowHandle[Any, Any]] = []
+
+        async def start(activities: Sequence[Callable[..., Any]]) -> Harness:
+            task_queue = f"fast-{uuid.uuid4().hex[:12]}"
+            worker = Worker(
+                temporal_env.client,
+                task_queue=task_queue,
+                workflows=[SkillJob],
+                activities=list(activities),
+                activity_executor=executor,
+                # Heartbeats (which carry a cancel to an activity) go out at once.
+                max_heartbeat_throttle_interval=timedelta(milliseconds=100),
+                graceful_shutdown_timeout=timedelta(0),
+            )
+            await stack.enter_async_context(worker)
+            return Harness(temporal_env.client, task_queue, skills_root, handles)
+
+        async def terminate_open_jobs() -> None:
+            for handle in handles:
+                try:
+                    await handle.terminate(reason="test finished")
+                except RPCError:
+                    pass  # already closed
+
+        # Exit order (last in, first out): workers, then this, then the executor.
+        stack.push_async_callback(terminate_open_jobs)
+        yield start
+
+
+@pytest.fixture
+async def harness(start_harness: StartHarness, skills_root: Path) -> Harness:
+    """A worker with the real activities: offline author, drafts and promotion on tmp_path."""
+    return await start_harness(real_activities(skills_root))
