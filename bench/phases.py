@@ -70,9 +70,10 @@ QUICK = Scale("quick", warmup_jobs=2, warmup=1.0, windows=2, window=1.5, window_
               steady_fraction=0.3, read_warmup=1.0, read_windows=2, read_window=1.0,
               events_jobs=3, parked=500, park_concurrency=24, list_samples=30,
               park_worker_cache=DEFAULT_WORKER_CACHE, recovery_delay=2.0, recovery_reps=1)
+# Smoke: the suite's check that the harness still runs (one phase, seconds of measuring).
 SMOKE = Scale("smoke", warmup_jobs=1, warmup=1.0, windows=2, window=1.5, window_max=2.0,
-              steady_fraction=0.2, read_background=5, read_warmup=0.5, read_windows=2,
-              read_window=1.0, events_jobs=3, events_concurrency=10, parked=50,
+              steady_fraction=0.2, read_background=3, readers=10, read_warmup=0.3,
+              read_windows=2, read_window=0.5, events_jobs=3, events_concurrency=10, parked=50,
               list_samples=20, recovery_jobs=5, recovery_reps=1)
 SCALES = {s.name: s for s in (FULL, QUICK, SMOKE)}
 

@@ -204,24 +204,21 @@ def test_two_jobs_racing_for_one_path(http: httpx.Client, stack: LocalStack) -> 
 KEYS = {"alice-key": ("alice", "user"), "bob-key": ("bob", "user"), "root-key": ("root", "admin")}
 
 
-def _keyed_stack(stack: LocalStack, **api_env: str) -> str:
-    """A private stack whose API knows alice, bob (users) and root (admin); its URL."""
-    stack.api_env = {
-        **api_env,
-        "SKILL_FLEET_API_KEYS": json.dumps(
-            [{"key_sha256": hash_key(k), "user_id": u, "role": role}
-             for k, (u, role) in KEYS.items()]
-        ),
-    }
-    stack.start_server()
-    stack.start_worker()
-    return stack.start_api()
+def _keyed_api(stack: LocalStack, **api_env: str) -> str:
+    """One more API on the session's stack that knows alice, bob (users) and root (admin).
+
+    Keys and the pass threshold are the API's settings (resolved into the job's input), so
+    the stack's server and worker serve it as they are; its URL.
+    """
+    return stack.start_api(**api_env, SKILL_FLEET_API_KEYS=json.dumps(
+        [{"key_sha256": hash_key(k), "user_id": u, "role": role}
+         for k, (u, role) in KEYS.items()]))
 
 
-def test_failed_validation_needs_force_and_keys_guard_promotion(own_stack: LocalStack) -> None:
+def test_failed_validation_needs_force_and_keys_guard_promotion(stack: LocalStack) -> None:
     """A threshold above what the offline author reaches gives an honest failed validation;
     accepting it anyway (`force`) is for admins."""
-    url = _keyed_stack(own_stack, SKILL_FLEET_PASS_THRESHOLD="0.995")
+    url = _keyed_api(stack, SKILL_FLEET_PASS_THRESHOLD="0.995")
 
     def client(key: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -250,11 +247,11 @@ def test_failed_validation_needs_force_and_keys_guard_promotion(own_stack: Local
         r = promote(alice, job_id, force=True)  # the job's owner, but not an admin
         assert r.status_code == 403, r.text
         assert "admins" in r.json()["error"]
-        final = own_stack.skills_root / job["intended_taxonomy_path"]
+        final = stack.skills_root / job["intended_taxonomy_path"]
         assert not final.exists()
         r = promote(admin, job_id, force=True)
         assert r.status_code == 200, r.text
-        assert files_of(final) == files_of(own_stack.skills_root / job["draft_path"])
+        assert files_of(final) == files_of(stack.skills_root / job["draft_path"])
         assert get_job(alice, job_id)["promoted"] is True
         # the skill is alice's (the job's user), not the admin's who promoted it
         assert json.loads((final / JOB_MARKER).read_text())["owner"] == "alice"
@@ -427,28 +424,27 @@ def read_index_entry(root: Path, taxonomy_path: str) -> dict[str, Any]:
 
 
 def test_an_unpromoted_draft_is_deleted_when_the_promotion_window_closes(
-    own_stack: LocalStack,
+    stack: LocalStack,
 ) -> None:
-    own_stack.start_server()
-    own_stack.start_worker()
-    url = own_stack.start_api(SKILL_FLEET_PROMOTION_WINDOW_SECONDS="2")
+    # The window is the API's setting (resolved into the job's input): one more API will do.
+    url = stack.start_api(SKILL_FLEET_PROMOTION_WINDOW_SECONDS="2")
     with httpx.Client(base_url=url, timeout=30) as http:
         job_id = create_job(http, user_id="expiry")
         job = wait_status(http, job_id, ["completed"])
-        draft = own_stack.on_disk(job["draft_path"])
+        draft = stack.on_disk(job["draft_path"])
         assert (draft / "SKILL.md").is_file()
         job = wait_job(http, job_id, lambda j: j["draft_path"] is None, timeout=60)
         assert job["status"] == "completed"
-        assert not (own_stack.skills_root / "_drafts" / job_id).exists()
+        assert not (stack.skills_root / "_drafts" / job_id).exists()
         events = http.get(f"{API}/jobs/{job_id}/events", params={"format": "json"}).json()
         assert "draft_expired" in [e["kind"] for e in events["events"]]
         r = http.post(f"{API}/drafts/{job_id}/promote", json={})
         assert r.status_code == 400 and "promotion window" in r.json()["error"], r.text
 
 
-def test_another_user_cannot_replace_a_promoted_skill_over_http(own_stack: LocalStack) -> None:
+def test_another_user_cannot_replace_a_promoted_skill_over_http(stack: LocalStack) -> None:
     """The issue's attack: bob names his skill like alice's and promotes it over hers."""
-    url = _keyed_stack(own_stack)
+    url = _keyed_api(stack)
 
     def client(key: str) -> httpx.Client:
         return httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"})
@@ -463,7 +459,7 @@ def test_another_user_cannot_replace_a_promoted_skill_over_http(own_stack: Local
                                "into smaller functions with pytest coverage")
         assert promote(alice, hers["job_id"]).status_code == 200
         path = hers["intended_taxonomy_path"]
-        original = files_of(own_stack.skills_root / path)
+        original = files_of(stack.skills_root / path)
 
         his = finished(bob, "Create a skill named victim-skill that refactors Python code "
                             "by renaming variables in a git repository")
@@ -471,7 +467,7 @@ def test_another_user_cannot_replace_a_promoted_skill_over_http(own_stack: Local
         r = promote(bob, his["job_id"], overwrite=True)
         assert r.status_code == 403, r.text
         assert "another user" in r.json()["error"]
-        assert files_of(own_stack.skills_root / path) == original
+        assert files_of(stack.skills_root / path) == original
         shown = alice.get(f"{API}/skills/{path}").json()
         assert shown["owner"] == "alice"
 
