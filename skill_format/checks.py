@@ -1,7 +1,8 @@
 """The rules of `rules` applied to a parsed skill: every check, passed or failed, in order.
 
 Split from `rules` so each stays readable; the check names, severities and the name and
-description rules live there, shared with the authoring activities.
+description rules live there, shared with the authoring activities. The body's checks (size,
+house-style sections, links) are in `body_checks`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,16 @@ from typing import Any
 
 from workflows.models import ValidationCheck
 
-from . import markdown
+from .body_checks import body_checks, link_checks
 from .document import SKILL_MD, ParsedSkill
 from .frontmatter import KEY_ORDER, disallowed_yaml_constructs
 from .rules import (
     ALLOWED_KEYS,
     ALLOWED_SUBFOLDERS,
-    BODY_MAX_LINES,
-    BODY_MAX_TOKENS,
     COMPATIBILITY_MAX,
     DESCRIPTION_RULES,
     FORBIDDEN_FILE_STEMS,
     NAME_RULES,
-    SECTION_PATTERNS,
-    SECTION_TITLES,
     check,
     snippet,
 )
@@ -42,8 +39,8 @@ def run_checks(skill: ParsedSkill) -> list[ValidationCheck]:
     checks += _frontmatter_checks(skill)
     if skill.frontmatter is not None:
         checks += _field_checks(skill, skill.frontmatter)
-    checks += _body_checks(skill)
-    checks += _link_checks(skill)
+    checks += body_checks(skill)
+    checks += link_checks(skill)
     return checks
 
 
@@ -317,108 +314,6 @@ def _metadata_failure(metadata: Any) -> str | None:
         if not isinstance(value, str):
             return f"Metadata '{key}' {_not_a_string(value)}"
     return None
-
-
-def _body_checks(skill: ParsedSkill) -> list[ValidationCheck]:
-    body = skill.body
-    lines = markdown.line_count(body)
-    tokens = markdown.estimate_tokens(body)
-    checks = [
-        check(
-            "body_line_count",
-            f"The SKILL.md body has {lines} lines; keep it under {BODY_MAX_LINES} and move "
-            "detail to references/."
-            if lines >= BODY_MAX_LINES
-            else None,
-            f"Body has {lines} lines.",
-        ),
-        check(
-            "body_token_estimate",
-            f"The SKILL.md body is about {tokens} tokens; aim for under {BODY_MAX_TOKENS}."
-            if tokens > BODY_MAX_TOKENS
-            else None,
-            f"Body is about {tokens} tokens.",
-        ),
-        check("body_line_length", _long_lines(body), _LINE_LIMIT_OK),
-    ]
-    for check_name, pattern in SECTION_PATTERNS.items():
-        title = markdown.find_heading(body, pattern)
-        checks.append(
-            check(
-                check_name,
-                None
-                if title
-                else f"The body has no '{SECTION_TITLES[check_name]}' section heading.",
-                f"Has a '{title}' section.",
-            )
-        )
-    return checks
-
-
-_LINE_LIMIT_OK = f"No body line is over {markdown.MAX_LINE_CHARS} characters."
-
-
-def _long_lines(body: str) -> str | None:
-    """Over-long lines are not read as Markdown (that bounds the work on hostile input), so
-    say which they are: links and headings on them go unchecked."""
-    found = markdown.long_lines(body)
-    if not found:
-        return None
-    shown = ", ".join(f"{number} ({length} characters)" for number, length in found[:5])
-    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-    return (
-        f"Body line(s) {shown}{more} are over {markdown.MAX_LINE_CHARS} characters; such lines "
-        "are not read as Markdown, so their links and headings go unchecked. Break them up."
-    )
-
-
-def _link_checks(skill: ParsedSkill) -> list[ValidationCheck]:
-    folder = skill.folder
-    local = [link for link in markdown.links(skill.body) if link.is_local and link.path]
-    outside = [link for link in local if link.escapes_folder]
-    inside = [link for link in local if not link.escapes_folder]
-    deep = [link for link in inside if link.depth > 1]
-    existing = {SKILL_MD, *folder.files, *folder.dirs}
-    broken = [link for link in inside if link.normalized not in existing]
-
-    def listed(found: list[markdown.Link]) -> str:
-        return ", ".join(f"'{link.target}' (line {link.line})" for link in found[:5])
-
-    linked = {link.normalized for link in inside}
-    unlinked = sorted(p for p in folder.files if p.startswith("references/") and p not in linked)
-    return [
-        check(
-            "links_within_folder",
-            f"Link(s) {listed(outside)} leave the skill folder; use paths relative to SKILL.md "
-            "without '..'."
-            if outside
-            else None,
-            "Every local link stays in the folder.",
-        ),
-        check(
-            "links_one_level_deep",
-            f"Link(s) {listed(deep)} are more than one folder deep; link files like "
-            "'references/guide.md'."
-            if deep
-            else None,
-            "Local links are at most one level deep.",
-        ),
-        check(
-            "links_resolve",
-            f"Link(s) {listed(broken)} point to files that are not in the skill."
-            if broken
-            else None,
-            f"All {len(inside)} local link(s) resolve.",
-        ),
-        check(
-            "references_linked",
-            f"Reference file(s) {', '.join(repr(p) for p in unlinked[:5])} are never linked "
-            "from SKILL.md, so an agent will not find them."
-            if unlinked
-            else None,
-            "Every reference file is linked.",
-        ),
-    ]
 
 
 def _sentence(text: str) -> str:

@@ -6,12 +6,15 @@ yields a `ValidationCheck` whose ``check`` is a stable snake_case name (see
 `CHECKS`) and whose message names the offending value, so the workflow, the API and the
 CLI show users the same sentence.
 
-Severity: a broken rule of the open specification or of our stricter portability rules is an
-``error``. Style guidance is a ``warning``: third-person description, instructions/examples/
-edge-case sections, the ~5,000 token budget, over-long lines, unknown subfolders, unlinked
-reference files.
-Saying *when* to use the skill is an ``error`` for the description (the spec says it must;
-it is what triggering depends on) and for the body's "When to Use" section, as before.
+Severity: an ``error`` is only for what breaks a skill: the open specification's rules
+(everything `skills-ref` rejects), platform limits (reserved and vague names, lengths,
+parseable block-style frontmatter, values that stay strings, no ``<``/``>`` or ``---``) and
+real defects (links that do not resolve, leave the folder or go more than one level deep,
+files outside the folder, README/CHANGELOG inside). House style is a ``warning`` (and a score
+part), never a failure: saying *when* to use the skill in the description, a "When to Use"
+heading or any other fixed section, third person, the 500-line and ~5,000-token budgets,
+over-long lines, unknown subfolders, unlinked reference files. Experts write good skills in
+other styles; "when to use" counts however and wherever it is said (see `style`).
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from typing import Literal
 from workflows.models import ValidationCheck
 
 from .frontmatter import KEY_ORDER
+from .style import says_when
 
 Severity = Literal["error", "warning"]
 
 NAME_MAX = 64
 DESCRIPTION_MAX = 1024
 COMPATIBILITY_MAX = 500
-BODY_MAX_LINES = 500  # the body must stay under this many lines
+BODY_MAX_LINES = 500  # house style: bodies stay under this many lines (a warning)
 BODY_MAX_TOKENS = 5000
 
 ALLOWED_KEYS: frozenset[str] = frozenset(KEY_ORDER)
@@ -46,48 +50,10 @@ FORBIDDEN_FILE_STEMS: frozenset[str] = frozenset({"readme", "changelog"})
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
-# Phrases that tell an agent when to pick the skill ("Use when...", "when the user...").
-WHEN_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(use|used|invoke|invoked|trigger|triggers|activate|apply|choose|pick|load)\b"
-        r"[^.;]{0,40}?\b(when|whenever|if)\b",
-        r"\bwhen(ever)?\s+(the\s+|a\s+|an\s+)?(user|users|someone|people|you|asked|working|"
-        r"handling|dealing|editing|creating|reviewing|writing|debugging|a\s+request|requests?)\b",
-        r"\b(for|on)\s+(requests|questions|tasks|prompts)\s+(about|like|that|involving|"
-        r"mentioning|to)\b",
-        r"\btriggers?\s+(on|for)\b",
-    )
-)
 FIRST_OR_SECOND_PERSON = re.compile(
     r"^\s*(i|i'm|i've|i'll|im|we|we're|you|you're|your|my|our|let\s+me|let's)\b",
     re.IGNORECASE,
 )
-
-SECTION_PATTERNS: dict[str, re.Pattern[str]] = {
-    "section_when_to_use": re.compile(
-        r"when\s+to\s+(use|apply|invoke)|when\s+should|\buse\s+(this\s+skill\s+)?when\b|"
-        r"\btriggers?\b",
-        re.IGNORECASE,
-    ),
-    "section_instructions": re.compile(
-        r"instruction|\bsteps?\b|step[- ]by[- ]step|workflow|procedure|\bhow\s+to\b|process|"
-        r"usage|quick\s*start|method",
-        re.IGNORECASE,
-    ),
-    "section_examples": re.compile(r"\bexamples?\b", re.IGNORECASE),
-    "section_edge_cases": re.compile(
-        r"edge[- ]cases?|pitfall|gotcha|caveat|troubleshoot|limitation|common\s+mistake|"
-        r"error\s+handling|failure|corner\s+cases?",
-        re.IGNORECASE,
-    ),
-}
-SECTION_TITLES: dict[str, str] = {
-    "section_when_to_use": "When to Use",
-    "section_instructions": "Instructions (or Steps/Workflow)",
-    "section_examples": "Examples",
-    "section_edge_cases": "Edge Cases (or Pitfalls/Troubleshooting)",
-}
 
 # Every check name with its severity, in the order checks are reported.
 CHECKS: dict[str, Severity] = {
@@ -114,17 +80,17 @@ CHECKS: dict[str, Severity] = {
     "description_string": "error",
     "description_length": "error",
     "description_no_angle_brackets": "error",
-    "description_says_when": "error",
+    "description_says_when": "warning",
     "description_third_person": "warning",
     "license_string": "error",
     "compatibility_string": "error",
     "compatibility_length": "error",
     "metadata_string_map": "error",
     "allowed_tools_string": "error",
-    "body_line_count": "error",
+    "body_line_count": "warning",
     "body_token_estimate": "warning",
     "body_line_length": "warning",
-    "section_when_to_use": "error",
+    "section_when_to_use": "warning",
     "section_instructions": "warning",
     "section_examples": "warning",
     "section_edge_cases": "warning",
@@ -241,17 +207,13 @@ def _description_triple_dash(description: str) -> str | None:
     return None
 
 
-def says_when(description: str) -> bool:
-    """True if the description tells an agent when to use the skill."""
-    return any(pattern.search(description) for pattern in WHEN_PATTERNS)
-
-
 def _description_when(description: str) -> str | None:
     if not description.strip() or says_when(description):
         return None
     return (
-        f"Description '{snippet(description, 80)}' does not say when to use the skill; add a "
-        "trigger such as 'Use when the user asks to ...'."
+        f"Description '{snippet(description, 80)}' does not say when to use the skill (in any "
+        "phrasing: 'Use when ...', 'for ...', trigger keywords); agents choose skills by their "
+        "description alone."
     )
 
 
