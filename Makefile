@@ -28,7 +28,7 @@ test: sync
 
 # The fast layer alone (in-process app, stub boundaries): the inner loop, under a minute.
 test-fast: sync
-	$(UV) run --frozen pytest -q tests/fast
+	$(UV) run --frozen pytest -q -n 2 --dist worksteal tests/fast
 
 # Marked suites (not in `make test`): chaos runs of 8 and 50 jobs under random kills;
 # 1,000+ fuzzed API cases.
