@@ -10,14 +10,20 @@ UV := .tools/bin/uv
 # the tail that one slow file leaves under loadfile.
 TEST_WORKERS ?= 3
 
+# The test runs may cache bytecode (git-ignored __pycache__/): the project's modules and
+# pytest's assertion rewrites are then compiled once, not once per process.
+test test-fast test-chaos test-fuzz coverage bench-quick: export PYTHONDONTWRITEBYTECODE =
+
 .PHONY: run test test-fast test-chaos test-fuzz coverage lint sync clean bench bench-quick
 
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# Bytecode at install: machines that set PYTHONDONTWRITEBYTECODE (this one and CI do) would
+# otherwise compile every imported library from source in every process the tests start.
 sync: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 
 run: sync
 	$(UV) run --frozen python -m devstack
