@@ -212,7 +212,7 @@ def _skill_folders(base: Path, rel: list[str], depth: int) -> Iterator[list[str]
     for entry in entries:
         if (
             entry.name == DRAFTS_DIR
-            or not READ_SEGMENT.match(entry.name)
+            or not READ_SEGMENT.fullmatch(entry.name)
             or entry.is_symlink()
             or not entry.is_dir(follow_symlinks=False)
         ):

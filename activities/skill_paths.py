@@ -8,12 +8,14 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-SEGMENT = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Patterns end in `\Z` and are used with `fullmatch`: Python's `$` also matches before a
+# final newline, and "victim\n" would make a folder that lists as `victim`.
+SEGMENT = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
 # Segments a caller may name when reading the library: plain ASCII, no leading '.' or '_'
 # (so no '..', hidden or scratch folders, and no `_drafts`, which is read per job).
-READ_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+READ_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 MAX_PATH_CHARS = 512
-JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 DRAFTS_DIR = "_drafts"
 # Previous versions of replaced skills: `_versions/<taxonomy path>/<UTC stamp>/`. Like
 # `_drafts`, the leading '_' keeps it out of the library's listing and reads.
@@ -27,7 +29,7 @@ class UnsafePathError(ValueError):
 def check_taxonomy_path(taxonomy_path: str) -> list[str]:
     segments = taxonomy_path.split("/")
     if not 1 <= len(segments) <= 4 or any(
-        len(s) > 64 or not SEGMENT.match(s) for s in segments
+        len(s) > 64 or not SEGMENT.fullmatch(s) for s in segments
     ):
         raise UnsafePathError(
             f"Invalid taxonomy path {taxonomy_path!r}: use 1-4 kebab-case segments "
@@ -37,7 +39,7 @@ def check_taxonomy_path(taxonomy_path: str) -> list[str]:
 
 
 def check_job_id(job_id: str) -> str:
-    if not JOB_ID.match(job_id):
+    if not JOB_ID.fullmatch(job_id):
         raise UnsafePathError(f"Invalid job id {job_id!r}.")
     return job_id
 
@@ -93,7 +95,7 @@ def check_relative_path(raw: str) -> list[str]:
                 f"The skill path {raw[:80]!r} has an empty, '.' or '..' segment; it must "
                 "stay inside the skills root."
             )
-        if not READ_SEGMENT.match(segment):
+        if not READ_SEGMENT.fullmatch(segment):
             raise UnsafePathError(
                 f"The skill path segment {segment[:80]!r} is not allowed: use ASCII letters, "
                 "digits, '.', '_' and '-' (at most 128 characters, not starting with '.' "

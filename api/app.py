@@ -19,6 +19,7 @@ from api.metrics import (
     metrics_endpoint,
 )
 from api.namespace_guard import NamespaceGuard
+from api.path_guard import LineBreakPathMiddleware
 from api.routes import drafts, events, health, hitl, inbox, jobs, skills
 from common.logging import configure_logging
 from common.namespace_check import NamespaceMisconfigured
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
         description="Turn a task description into an Agent Skill, with a human in the loop.",
         lifespan=lifespan,
     )
+    # Innermost: Starlette's route patterns would ignore a trailing newline (see the module).
+    app.add_middleware(LineBreakPathMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Inside RequestIdMiddleware (it sets the id), outside the body limit (413s count).
     app.add_middleware(RequestTelemetryMiddleware)

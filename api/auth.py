@@ -85,8 +85,8 @@ class ApiKeys:
         if not keys.configured:
             raise KeysConfigError(
                 f"{source} holds no keys. Refusing to start: without keys every caller "
-                "would be an admin. Add an entry (python -m api.auth KEY USER [ROLE] prints "
-                "one) or unset the setting to run in open local mode on loopback."
+                "would be an admin. Add an entry (python -m api.auth generate USER [ROLE] "
+                "prints one) or unset the setting to run in open local mode on loopback."
             )
         return keys
 
@@ -129,14 +129,7 @@ async def get_caller(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def main() -> None:
-    """`python -m api.auth KEY USER [ROLE]` prints a keys-file entry for a new key."""
-    import sys
-
-    key, user, *role = sys.argv[1:]
-    print(json.dumps({"key_sha256": hash_key(key), "user_id": user,
-                      "role": role[0] if role else "user"}))
-
-
 if __name__ == "__main__":
-    main()
+    from api.keys_cli import main
+
+    raise SystemExit(main())

@@ -32,7 +32,7 @@ HEARTBEAT_SECONDS = 15.0
 RETRY_FOR_SECONDS = 15.0
 RETRY_INTERVAL_SECONDS = 0.5
 
-_SEQ = re.compile(r"^[0-9]{1,12}$")
+_SEQ = re.compile(r"[0-9]{1,12}\Z")
 
 
 def heartbeat_seconds(settings: Settings) -> float:
@@ -48,7 +48,7 @@ def resume_point(header: str | None, query: str | None, after: int) -> int:
     for source, raw in (("Last-Event-ID header", header), ("last_event_id", query)):
         if raw is None or not raw.strip():
             continue
-        if not _SEQ.match(raw.strip()):
+        if not _SEQ.fullmatch(raw.strip()):
             raise ApiError(422, f"{source} must be a non-negative integer event seq, "
                                 f"not {raw[:40]!r}.")
         return int(raw.strip())

@@ -13,10 +13,15 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.job_gateway import JobGateway
@@ -24,7 +29,7 @@ from common.logging import bind
 from workflows.models import JobInput, JobView
 
 METRICS_PATH = "/metrics"
-UNMATCHED_ROUTE = "unmatched"  # 404s: one label value, whatever was asked for
+UNMATCHED_ROUTE = "unmatched"  # no route: one label value, whatever was asked for
 # Any token is a valid HTTP method: others share one label value, so callers cannot
 # grow the series without bound.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -47,10 +52,18 @@ JOBS_CREATED = Counter(
 
 # Job ids are UUID4s; any path segment that is one names the job the request is about.
 _JOB_ID = re.compile(
-    r"/([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})(?=/|$)", re.I)
+    r"/([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})(?=/|\Z)", re.I)
 
 access_log = logging.getLogger("skill_fleet.access")
 log = logging.getLogger("skill_fleet.api")
+
+
+def loggable_path(path: str) -> str:
+    """The path with non-printable characters percent-encoded again, as the caller sent
+    them (`%0A`): a decoded line break in a text log would forge a line of its own."""
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else quote(c, safe="") for c in path)
 
 
 def job_id_in(path: str) -> str | None:
@@ -58,18 +71,60 @@ def job_id_in(path: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def route_template(scope: Scope) -> str:
-    """The matched route's template, rebuilt from the path and its parameters.
+# Per app: each endpoint's (path pattern, template) pairs, from the app's declared routes.
+_TEMPLATES: WeakKeyDictionary[Any, dict[Any, list[tuple[re.Pattern[str], str]]]] = (
+    WeakKeyDictionary())
 
-    Works whatever way the router was assembled (prefixes, included routers, mounts),
-    since it relies only on the `endpoint` and `path_params` every match puts in scope.
+
+def _declared_routes(app: Any) -> Iterator[Any]:
+    """Every route with its full path, whichever way this FastAPI includes routers."""
+    try:  # newer FastAPI keeps included routers by reference; this flattens them
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older ones copy each route into app.routes, prefix applied
+        yield from app.routes
+    else:
+        yield from iter_route_contexts(app.routes)
+
+
+def _table(app: Any) -> dict[Any, list[tuple[re.Pattern[str], str]]]:
+    """Built at the app's first request, when its routes are final; an endpoint added later
+    would count as `unmatched` (bounded either way)."""
+    table = _TEMPLATES.get(app)
+    if table is None:
+        table = {}
+        for route in _declared_routes(app):
+            endpoint, path = getattr(route, "endpoint", None), getattr(route, "path", None)
+            template = getattr(route, "path_format", None)
+            if endpoint is not None and path and template:
+                table.setdefault(endpoint, []).append((compile_path(path)[0], template))
+        _TEMPLATES[app] = table
+    return table
+
+
+def route_templates(app: Any) -> list[str]:
+    """Every label a matched request can get (the app's route templates)."""
+    return sorted({template for pairs in _table(app).values() for _, template in pairs})
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (`/api/v2/skills/{path}`), else `unmatched`.
+
+    Always one of the app's declared templates, never text from the request: a `{path:path}`
+    parameter spans any number of segments, and a label rebuilt from the raw path let
+    callers (unauthenticated ones too: auth runs after routing) grow the series at will.
+    An endpoint mounted twice (`/health`, `/api/v2/health`) is told apart by its pattern.
     """
-    if "endpoint" not in scope:
+    endpoint, app = scope.get("endpoint"), scope.get("app")
+    if endpoint is None or app is None:
         return UNMATCHED_ROUTE
-    segments = str(scope["path"]).split("/")
-    for name, value in (scope.get("path_params") or {}).items():
-        segments = [f"{{{name}}}" if s == str(value) else s for s in segments]
-    return "/".join(segments)
+    path = str(scope["path"])
+    root = str(scope.get("root_path") or "")
+    if root and path.startswith(root):
+        path = path[len(root):] or "/"
+    for pattern, template in _table(app).get(endpoint, ()):
+        if pattern.match(path):
+            return template
+    return UNMATCHED_ROUTE
 
 
 class RequestTelemetryMiddleware:
@@ -106,10 +161,11 @@ class RequestTelemetryMiddleware:
                 label = method if method in METHODS else "other"
                 HTTP_REQUESTS.labels(label, route, str(status)).inc()
                 HTTP_LATENCY.labels(label, route, str(status)).observe(seconds)
+                path = loggable_path(scope["path"])
                 access_log.log(
                     logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
-                    "%s %s %s %.1fms", method, scope["path"], status, seconds * 1000,
-                    extra={"method": method, "route": route, "path": scope["path"],
+                    "%s %s %s %.1fms", method, path, status, seconds * 1000,
+                    extra={"method": method, "route": route, "path": path,
                            "status": status, "duration_ms": round(seconds * 1000, 2)},
                 )
 

@@ -19,6 +19,7 @@ from workflows.models import (
     no_control_chars,
 )
 
+# Field/Query patterns run on pydantic's Rust regex, where `$` is the end of the text.
 USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
 WEBHOOK_URL_FIELD = "webhook_url"
 
@@ -109,6 +110,7 @@ class AnswerRequest(BaseModel):
     response_id: str | None = Field(default=None, min_length=1, max_length=128)
     feedback: str | None = Field(default=None, max_length=MAX_FEEDBACK_CHARS)
     answers: dict[str, Any] | None = Field(default=None, max_length=20)
+    # Its pattern is the prompt's (`workflows.hitl.answer_schema`), checked by the workflow.
     skill_name: str | None = Field(default=None, max_length=64)
     description: str | None = Field(default=None, max_length=1024)
     accept_suggestions: bool | None = None

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.answers import AnswerError, parse_answers
+from cli.api_key import resolve_api_key
 from cli.client import DEFAULT_API_URL, ApiClient
 from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
@@ -58,9 +59,15 @@ def _main(
         "--api-url", envvar="SKILL_FLEET_API_URL", help="The skill-fleet API.")] = DEFAULT_API_URL,
     api_key: Annotated[str | None, typer.Option(
         "--api-key", envvar="SKILL_FLEET_API_KEY", show_default=False,
-        help="API key, sent as a Bearer token.")] = None,
+        help="API key, sent as a Bearer token. Prefer SKILL_FLEET_API_KEY or --api-key-file: "
+             "on the command line a key is visible to other local users (ps) and stays in "
+             "shell history.")] = None,
+    api_key_file: Annotated[Path | None, typer.Option(
+        "--api-key-file", envvar="SKILL_FLEET_API_KEY_FILE", show_default=False,
+        dir_okay=False, help="Read the API key from this file (e.g. one only you can read).",
+    )] = None,
 ) -> None:
-    ctx.obj = Target(api_url, api_key)
+    ctx.obj = Target(api_url, resolve_api_key(ctx, api_key, api_key_file, err))
 
 
 def _reports_errors(fn: Callable[P, R]) -> Callable[P, R]:

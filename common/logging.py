@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -92,18 +92,51 @@ class JsonLineFormatter(JsonFormatter):
             log_data.pop(key, None)
 
 
+def printable(text: str) -> str:
+    """`text` with line breaks and other non-printable characters escaped (`\\n`, `\\x1b`).
+
+    A request path or a name from a caller can hold CR/LF (`%0A`) or terminal escapes;
+    written as is to a text log, it would start a line that looks like the server's own.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _printable_args(args: Any) -> Any:
+    if isinstance(args, Mapping):
+        return {k: printable(v) if isinstance(v, str) else v for k, v in args.items()}
+    return tuple(printable(a) if isinstance(a, str) else a for a in args)
+
+
 class TextFormatter(logging.Formatter):
-    """`time LEVEL logger message [request_id=.. job_id=..]`: greppable by id, still readable."""
+    """`time LEVEL logger message [request_id=.. job_id=..]`: greppable by id, still readable.
+
+    Strings interpolated into a message (`log.info("... %s", value)`) are data, often from
+    a caller: their control characters are escaped so one record stays one line. The format
+    string, exceptions given as arguments (our multi-line errors) and tracebacks are kept.
+    JSON lines need none of this: the encoder escapes control characters.
+    """
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        args = record.args
+        if args and any(isinstance(a, str) and not a.isprintable()
+                        for a in (args.values() if isinstance(args, Mapping) else args)):
+            # A copy: other handlers (the JSON one, pytest's capture) see the record as is.
+            record = logging.makeLogRecord({**record.__dict__, "args": _printable_args(args)})
+        return super().format(record)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return _iso(record)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # before any traceback
         text = super().formatMessage(record)
-        context = " ".join(f"{k}={v}" for k in CONTEXT_FIELDS if (v := getattr(record, k, None)))
+        context = " ".join(f"{k}={printable(str(v))}" for k in CONTEXT_FIELDS
+                           if (v := getattr(record, k, None)))
         return f"{text} [{context}]" if context else text
 
 

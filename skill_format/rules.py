@@ -48,7 +48,7 @@ VAGUE_WORDS: frozenset[str] = frozenset(
 )
 FORBIDDEN_FILE_STEMS: frozenset[str] = frozenset({"readme", "changelog"})
 
-NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+NAME_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # whole name: fullmatch
 
 FIRST_OR_SECOND_PERSON = re.compile(
     r"^\s*(i|i'm|i've|i'll|im|we|we're|you|you're|your|my|our|let\s+me|let's)\b",
@@ -120,7 +120,7 @@ def _name_length(name: str) -> str | None:
 
 
 def _name_format(name: str) -> str | None:
-    if not name.strip() or NAME_PATTERN.match(name):
+    if not name.strip() or NAME_PATTERN.fullmatch(name):
         return None
     reasons: list[str] = []
     non_ascii = sorted({c for c in name if ord(c) > 127})

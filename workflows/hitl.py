@@ -22,7 +22,13 @@ from workflows.models import (
     no_control_chars,
 )
 
-SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Answers are checked with Python's `jsonschema`, whose `pattern` is `re.search`: there `$`
+# also matches before a final newline ("victim\n" passed). `$(?!\n)` is the end of the text
+# in Python and in the ECMA-262 regexes a client validates the published schema with.
+SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$(?!\n)"
+# What prompts raised before the fix published; kept for their replay (see `answer_schema`).
+LEGACY_SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+PLAIN_TEXT_PATTERN = r"^[^<>]*$(?!\n)"
 MAX_FEEDBACK_CHARS = 4000
 MAX_ANSWER_CHARS = 2000
 
@@ -69,8 +75,14 @@ def _question_schema(question: dict[str, Any]) -> dict[str, Any]:
     return choice
 
 
-def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlAction]) -> dict:
-    """The JSON Schema of an answer body (without prompt_id/response_id)."""
+def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlAction], *,
+                  full_match: bool = True) -> dict:
+    """The JSON Schema of an answer body (without prompt_id/response_id).
+
+    `full_match=False` gives a structure_fix prompt the name pattern it had before the
+    trailing-newline fix: the workflow passes it when replaying such a prompt, so a signal
+    answer accepted then is accepted again (the activities' path checks refuse the name).
+    """
     action_values = [a.value for a in actions]
     if HitlAction.REVISE in actions:
         action_values.append("refine")
@@ -108,12 +120,13 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
              "then": {"required": ["answers"]}}
         )
     elif hitl_type is HitlType.STRUCTURE_FIX:
-        props["skill_name"] = {"type": "string", "pattern": SKILL_NAME_PATTERN, "maxLength": 64}
+        name_pattern = SKILL_NAME_PATTERN if full_match else LEGACY_SKILL_NAME_PATTERN
+        props["skill_name"] = {"type": "string", "pattern": name_pattern, "maxLength": 64}
         props["description"] = {
             "type": "string",
             "minLength": 1,
             "maxLength": 1024,
-            "pattern": r"^[^<>]*$",
+            "pattern": PLAIN_TEXT_PATTERN,  # `[^<>]*` takes newlines: same result as before
         }
         props["accept_suggestions"] = {"type": "boolean"}
         schema["allOf"].append(

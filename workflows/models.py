@@ -14,6 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# For pydantic `Field(pattern=...)` only: it compiles them with Rust's regex, where `$` is
+# the end of the text ("victim\n" fails). Python's `re` and `jsonschema` need `\Z` or
+# `$(?!\n)` instead (see `workflows.hitl.SKILL_NAME_PATTERN`).
+SKILL_NAME_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
 def no_control_chars(value: Any) -> Any:
@@ -477,8 +481,7 @@ class EventsPage(BaseModel):
 class RewindEdits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    skill_name: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                                   max_length=64)
+    skill_name: str | None = Field(default=None, pattern=SKILL_NAME_RE, max_length=64)
     description: str | None = Field(default=None, min_length=1, max_length=1024,
                                     pattern=r"^[^<>]*$")
     outline: list[str] | None = Field(default=None, max_length=30)

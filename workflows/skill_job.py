@@ -89,6 +89,8 @@ FILE_OPTIONS: dict[str, Any] = {
 MAX_AUTO_REFINEMENTS = 1
 # Events also go to the operator's receiver, named in the job, resolved by the worker.
 PATCH_OPERATOR_WEBHOOK = "operator-webhook-receiver"
+# A structure_fix prompt's name pattern refuses a trailing newline (`hitl.answer_schema`).
+PATCH_FULL_MATCH_NAMES = "full-match-skill-names"
 
 
 class JobCancelled(Exception):
@@ -412,7 +414,9 @@ class SkillJob:
             created_at=now,
             deadline=now + timedelta(seconds=opts.hitl_timeout_seconds),
             actions=actions,
-            answer_schema=answer_schema(hitl_type, data, actions),
+            answer_schema=answer_schema(hitl_type, data, actions, full_match=(
+                hitl_type is not HitlType.STRUCTURE_FIX
+                or workflow.patched(PATCH_FULL_MATCH_NAMES))),
             revisions_used=used,
             revisions_left=left,
             assignee=self.state.user_id,

@@ -153,7 +153,7 @@ def click_command() -> Any:
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> Cli:
     """A clean environment: the URL points at the test app; no key, no user."""
-    for name in ("SKILL_FLEET_API_KEY", "SKILL_FLEET_USER"):
+    for name in ("SKILL_FLEET_API_KEY", "SKILL_FLEET_API_KEY_FILE", "SKILL_FLEET_USER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SKILL_FLEET_API_URL", API_URL)
     # CliRunner.invoke rebuilds the command from every signature each time (~25 ms, most of
