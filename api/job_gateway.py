@@ -7,9 +7,6 @@ worker are bounded by `rpc_timeout`, so a missing worker is a quick 503. Followe
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -39,11 +36,11 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
+from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import temporal_error, worker_timeout
 from common.settings import Settings
-from workflows import names
-from workflows import search_attributes as sa
+from workflows import names, search_attributes as sa
 from workflows.models import (
     EventsPage,
     HitlAck,
@@ -194,7 +191,7 @@ class JobGateway:
         view = await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)
         if view is None:  # started, first workflow task not yet run
             view = await self._initial_view(handle)
-        return desc, _reconcile(self._redact(view), desc.status)
+        return desc, reconcile(self._redact(view), desc.status)
 
     def _redact(self, view: JobView) -> JobView:
         """Jobs started before the worker resolved the operator's webhook carry its URL."""
@@ -240,7 +237,7 @@ class JobGateway:
         if phase:
             clauses.append(f"{sa.PHASE.name} = '{phase.value}'")
         page, next_token = await self._list_page(clauses, page_size, page_token)
-        return [await _summary(w) for w in page], next_token
+        return [await job_summary(w) for w in page], next_token
 
     async def _list_page(
         self, clauses: list[str], page_size: int, page_token: str | None
@@ -249,7 +246,7 @@ class JobGateway:
         iterator = self._client.list_workflows(
             " AND ".join(clauses),
             page_size=page_size,
-            next_page_token=_decode_token(page_token) if page_token else None,
+            next_page_token=decode_page_token(page_token) if page_token else None,
             rpc_timeout=self._timeout,
         )
         try:
@@ -258,7 +255,7 @@ class JobGateway:
             if err.status == RPCStatusCode.INVALID_ARGUMENT:
                 raise ApiError(400, "Invalid page token or filter.") from err
             raise _unavailable(err) from err
-        return list(iterator.current_page or []), _encode_token(iterator.next_page_token)
+        return list(iterator.current_page or []), encode_page_token(iterator.next_page_token)
 
     async def answer(self, job_id: str, response: HitlResponse,
                      owner: str | None = None) -> HitlAck:
@@ -425,7 +422,7 @@ class JobGateway:
         if assignee:
             clauses.append(f"{sa.ASSIGNEE.name} = '{assignee}'")
         page, next_token = await self._list_page(clauses, page_size, page_token)
-        items = [item for w in page if (item := await _inbox_item(w))]
+        items = [item for w in page if (item := await inbox_item(w))]
         items.sort(key=lambda i: (i.created_at, i.job_id))
         return items, next_token
 
@@ -472,79 +469,3 @@ def sa_initial(job: JobInput) -> TypedSearchAttributes:
         SearchAttributePair(sa.PHASE, Phase.QUEUED.value),
         SearchAttributePair(sa.USER, job.user_id),
     ])
-
-
-_TOKEN_CHECK = 6
-
-
-def _encode_token(token: bytes | None) -> str | None:
-    """Page tokens carry a checksum, so a forged one is a 400 here, not a puzzle for Temporal."""
-    if not token:
-        return None
-    return base64.urlsafe_b64encode(hashlib.sha256(token).digest()[:_TOKEN_CHECK] + token).decode()
-
-
-def _decode_token(token: str) -> bytes:
-    try:
-        raw = base64.b64decode(token.encode(), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(400, "Invalid page token.") from None
-    check, inner = raw[:_TOKEN_CHECK], raw[_TOKEN_CHECK:]
-    if not inner or hashlib.sha256(inner).digest()[:_TOKEN_CHECK] != check:
-        raise ApiError(400, "Invalid page token: pass back a next_page_token unchanged.")
-    return inner
-
-
-def _reconcile(view: JobView, status: WorkflowExecutionStatus | None) -> JobView:
-    """A workflow ended outside our control (terminated, timed out) still reads truthfully."""
-    if status in (None, WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED):
-        return view
-    if view.status.is_terminal:
-        return view
-    ended = {
-        WorkflowExecutionStatus.CANCELED: JobStatus.CANCELLED,
-        WorkflowExecutionStatus.TERMINATED: JobStatus.CANCELLED,
-    }.get(status, JobStatus.FAILED)
-    return view.model_copy(update={
-        "status": ended, "prompt": None, "hitl_type": None, "hitl_data": None,
-        "error": view.error or f"Workflow ended as {status.name.lower()} outside the job.",
-    })
-
-
-async def _summary(w: WorkflowExecution) -> JobSummary:
-    attrs = w.typed_search_attributes
-    memo = await w.memo()
-    view = memo.get(names.MEMO_VIEW) or {}
-    status = attrs.get(sa.STATUS)
-    phase = attrs.get(sa.PHASE)
-    return JobSummary(
-        job_id=w.id,
-        status=JobStatus(status) if status else None,
-        current_phase=Phase(phase) if phase else None,
-        user_id=attrs.get(sa.USER),
-        hitl_type=attrs.get(sa.HITL_TYPE),
-        task_description=view.get("task_description") or memo.get("task_description"),
-        progress_percent=view.get("progress_percent"),
-        created_at=w.start_time.isoformat() if w.start_time else None,
-        updated_at=view.get("updated_at")
-        or (w.close_time.isoformat() if w.close_time else None),
-    )
-
-
-async def _inbox_item(w: WorkflowExecution) -> InboxItem | None:
-    """The pending prompt of a listed job, from the memo view the list result carries."""
-    memo = await w.memo()
-    prompt = (memo.get(names.MEMO_VIEW) or {}).get("prompt")
-    if not prompt:  # the attribute and the memo are upserted together; be safe anyway
-        return None
-    attrs = w.typed_search_attributes
-    return InboxItem(
-        job_id=w.id,
-        user_id=attrs.get(sa.USER),
-        type=prompt["type"],
-        prompt_id=prompt["prompt_id"],
-        created_at=prompt["created_at"],
-        deadline=prompt.get("deadline") or attrs.get(sa.HITL_DEADLINE),
-        summary=prompt.get("summary") or "",
-        assignee=prompt.get("assignee") or None,
-    )

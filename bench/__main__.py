@@ -21,8 +21,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from bench import drivers as d
-from bench import phases
+from bench import drivers as d, phase_events, phase_parked, phase_recovery, phases
 from bench.profiling import Profiler, summarize
 from bench.report import METHOD, TARGETS, machine_info, measured_vs_targets, print_tables
 from bench.stack import BenchStack
@@ -115,7 +114,7 @@ async def run_phases(stack: BenchStack, scale: phases.Scale, wanted: set[str],
             finished = rec.finished
 
         if "events" in wanted:
-            p["events"] = await phases.phase_events(stack, pool, scale, finished[-1],
+            p["events"] = await phase_events.phase_events(stack, pool, scale, finished[-1],
                                                     _log)
             lap("events")
         if "reads" in wanted:
@@ -130,7 +129,7 @@ async def run_phases(stack: BenchStack, scale: phases.Scale, wanted: set[str],
             lap("reads")
         if "parked" in wanted:
             try:
-                p["parked"] = await phases.phase_parked(stack, pool, client, scale, _log,
+                p["parked"] = await phase_parked.phase_parked(stack, pool, client, scale, _log,
                                                         deadline_s=args.park_deadline)
             except TimeoutError as err:
                 p["parked"] = {"jobs": scale.parked, "error": str(err), "all_completed": False,
@@ -139,7 +138,7 @@ async def run_phases(stack: BenchStack, scale: phases.Scale, wanted: set[str],
                 _log(f"parked: {err}")
             lap("parked")
         if "recovery" in wanted:
-            p["recovery"] = await phases.phase_recovery(stack, pool, client, scale, _log)
+            p["recovery"] = await phase_recovery.phase_recovery(stack, pool, client, scale, _log)
             lap("recovery")
 
 

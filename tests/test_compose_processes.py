@@ -35,8 +35,7 @@ from tests.fast.test_compose import (
     script,
     services,
 )
-from tests.support import API as API_PREFIX
-from tests.support import create_job, wait_status
+from tests.support import API as API_PREFIX, create_job, wait_status
 
 WORKERS = 3
 JOBS = 20

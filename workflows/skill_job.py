@@ -16,8 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import job_metrics, names
-    from workflows import search_attributes as sa
+    from workflows import job_metrics, names, search_attributes as sa
     from workflows.hitl import (
         PHASE_OF,
         REVISABLE_TYPES,

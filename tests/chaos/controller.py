@@ -27,8 +27,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devstack.processes import ManagedProcess, free_port
 from tests.support import API, LocalStack
-from workflows import names
-from workflows import search_attributes as sa
+from workflows import names, search_attributes as sa
 from workflows.models import JobState
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})

@@ -37,9 +37,14 @@ from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.harness import Api, make_settings, running_api
 from tests.fast.api.samples import API, NOW, TASK, job_view
 from tests.fast.api.temporal_stub import StubTemporal
-from tests.fast.cli.fakes import JOB_ID as SCRIPTED_JOB
-from tests.fast.cli.fakes import FakeGateway as ScriptedJobs
-from tests.fast.cli.fakes import FakeJob, Step, make_prompt, make_view
+from tests.fast.cli.fakes import (
+    JOB_ID as SCRIPTED_JOB,
+    FakeGateway as ScriptedJobs,
+    FakeJob,
+    Step,
+    make_prompt,
+    make_view,
+)
 from workflows.hitl import SKILL_NAME_PATTERN, allowed_actions, answer_schema, check_response
 from workflows.models import (
     HitlPrompt,

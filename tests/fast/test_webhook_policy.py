@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import shutil
 import ssl
 import time
 from collections.abc import Iterator
@@ -246,7 +245,6 @@ async def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(
     assert receiver.received[0].headers["Host"] == f"hooks.example.test:{receiver.port}"
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 async def test_over_tls_the_name_is_the_sni_and_the_certificate_checked(
         tmp_path: Path) -> None:
     """A certificate for the name, not the IP, verifies: SNI and the check used the name."""

@@ -17,8 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.job_gateway import MEMO_FINGERPRINT
 from tests.fast.api.samples import NOW
-from workflows import names
-from workflows import search_attributes as sa
+from workflows import names, search_attributes as sa
 from workflows.models import (
     EventsPage,
     HitlAck,

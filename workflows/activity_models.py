@@ -1,0 +1,152 @@
+"""What the authoring, validation and draft activities take and return.
+
+The plan (`Understanding`), the skill's files (`SkillContent`), the validator's report and
+the draft I/O: small explicit inputs and outputs per activity, shared with the workflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class QuestionOption(BaseModel):
+    id: str
+    label: str
+    description: str = ""
+
+
+class ClarifyingQuestion(BaseModel):
+    id: str
+    text: str
+    question_type: Literal["boolean", "single", "multi", "text"] = "single"
+    options: list[QuestionOption] = Field(default_factory=list)
+    allows_other: bool = False
+    rationale: str = ""
+
+
+class SuggestedFix(BaseModel):
+    field: Literal["skill_name", "description"]
+    issue: str
+    current: str
+    suggested: str
+    explanation: str = ""
+
+
+class ResourcePlan(BaseModel):
+    """A file worth bundling next to SKILL.md (references/ or scripts/)."""
+
+    path: str
+    purpose: str
+
+
+class Understanding(BaseModel):
+    """The plan for a skill, produced by the Understanding phase."""
+
+    domain: str = ""
+    category: str = ""
+    topics: list[str] = Field(default_factory=list)
+    constraints: list[str] = Field(default_factory=list)
+    ambiguities: list[str] = Field(default_factory=list)
+    example_requests: list[str] = Field(default_factory=list)
+    near_misses: list[str] = Field(default_factory=list)
+    skill_name: str = ""
+    description: str = ""
+    taxonomy_path: str = ""
+    outline: list[str] = Field(default_factory=list)
+    resources: list[ResourcePlan] = Field(default_factory=list)
+    success_criteria: list[str] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    questions: list[ClarifyingQuestion] = Field(default_factory=list)
+    rule_issues: list[str] = Field(default_factory=list)
+    suggested_fixes: list[SuggestedFix] = Field(default_factory=list)
+
+
+class UnderstandInput(BaseModel):
+    task_description: str
+    clarifications: dict[str, Any] = Field(default_factory=dict)
+    feedback: list[str] = Field(default_factory=list)
+    skill_name: str | None = None
+    description: str | None = None
+    # Once a human has answered clarify, we do not ask again.
+    allow_questions: bool = True
+
+
+class SkillContent(BaseModel):
+    """A skill folder held in memory: SKILL.md plus bundled files (relative path -> text)."""
+
+    skill_md: str
+    files: dict[str, str] = Field(default_factory=dict)
+
+
+class GenerateInput(BaseModel):
+    task_description: str
+    plan: Understanding
+    previous: SkillContent | None = None
+    feedback: str | None = None
+
+
+class ValidationCheck(BaseModel):
+    check: str
+    passed: bool
+    severity: Literal["error", "warning", "info"] = "error"
+    message: str
+
+
+class TriggerCase(BaseModel):
+    request: str
+    should_trigger: bool
+    triggered: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.should_trigger == self.triggered
+
+
+class Finding(BaseModel):
+    """Evidence behind a score part: where in SKILL.md (body lines), which words, and why."""
+
+    part: str
+    message: str
+    lines: list[int] = Field(default_factory=list)
+    words: list[str] = Field(default_factory=list)
+
+
+class ValidationReport(BaseModel):
+    passed: bool
+    score: float
+    errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    checks: list[ValidationCheck] = Field(default_factory=list)
+    score_parts: dict[str, float] = Field(default_factory=dict)
+    trigger_cases: list[TriggerCase] = Field(default_factory=list)
+    strengths: list[str] = Field(default_factory=list)
+    weaknesses: list[str] = Field(default_factory=list)
+    # Added later (defaults keep older reports readable): evidence per part, each part's
+    # weight in `score`, and the threshold `passed` was decided with.
+    findings: list[Finding] = Field(default_factory=list)
+    part_weights: dict[str, float] = Field(default_factory=dict)
+    pass_threshold: float | None = None
+
+
+class ValidateInput(BaseModel):
+    skill_name: str
+    content: SkillContent
+    example_requests: list[str] = Field(default_factory=list)
+    near_misses: list[str] = Field(default_factory=list)
+    pass_threshold: float = 0.75
+
+
+class SaveDraftInput(BaseModel):
+    job_id: str
+    taxonomy_path: str
+    content: SkillContent
+
+
+class SaveDraftResult(BaseModel):
+    draft_path: str
+
+
+class DeleteDraftInput(BaseModel):
+    job_id: str
