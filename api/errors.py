@@ -39,7 +39,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         supplied = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = supplied if 0 < len(supplied) <= 64 and supplied.isprintable() else ""
+        # ASCII only: a Latin-1 byte would be echoed back re-encoded, as another id.
+        sane = 0 < len(supplied) <= 64 and supplied.isascii() and supplied.isprintable()
+        request_id = supplied if sane else ""
         request_id = request_id or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
@@ -150,5 +152,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"request_id": _request_id(request)})
-        return error_response(request, 500, "Internal error; see the server log.")
+        request_id = _request_id(request)
+        log.exception("unhandled error", extra={"request_id": request_id})
+        response = error_response(request, 500, "Internal error; see the server log.")
+        # Starlette answers a 500 outside every middleware, RequestIdMiddleware included.
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response

@@ -53,9 +53,12 @@ async def test_an_unexpected_exception_is_a_500_in_the_same_shape(
     r = await api.http.get(f"{API}/jobs/{new_job_id()}")
     assert r.status_code == 500
     body = r.json()
-    # Starlette answers a 500 outside every middleware, so no X-Request-ID header
-    # (a known gap); the body still names the request.
     assert set(body) == {"error", "request_id"} and HEX_ID.match(body["request_id"])
+    # Answered outside every middleware, it still names the request in its header.
+    assert r.headers["x-request-id"] == body["request_id"]
+    echoed = await api.http.get(f"{API}/jobs/{new_job_id()}", headers={"X-Request-ID": "t-1"})
+    assert echoed.status_code == 500 and echoed.headers["x-request-id"] == "t-1"
+    assert echoed.json()["request_id"] == "t-1"
     assert body["error"] == "Internal error; see the server log."
     assert "secret" not in r.text and "Traceback" not in r.text
 
@@ -86,7 +89,8 @@ async def test_a_sane_request_id_is_echoed(api: Api, rid: str) -> None:
 
 
 @pytest.mark.parametrize("rid", [b"", b"r" * 65, b"line\nbreak", b"tab\there", b"\x1b[31m",
-                                 b"nul\x00", b"del\x7f", b"a" * 100_000])
+                                 b"nul\x00", b"del\x7f", b"a" * 100_000,
+                                 "caf\u00e9".encode("latin-1"), "caf\u00e9".encode()])
 async def test_an_odd_request_id_is_replaced(api: Api, rid: bytes) -> None:
     """Raw bytes, as a client that does not validate headers would send them."""
     r = await api.raw("GET", b"/api/v2/nowhere", headers=[(b"x-request-id", rid)])
