@@ -38,7 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
 from api.schemas import InboxItem, JobSummary
-from api.temporal_errors import temporal_error, worker_timeout
+from api.temporal_errors import job_missing, temporal_error, worker_timeout
 from common.settings import Settings
 from workflows import names, search_attributes as sa
 from workflows.models import (
@@ -162,7 +162,7 @@ class JobGateway:
         try:
             await self._handle(job_id).describe(rpc_timeout=self._timeout)
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
+            if job_missing(err):
                 return False
             raise _unavailable(err) from err
         return True
@@ -180,7 +180,7 @@ class JobGateway:
         try:
             desc = await handle.describe(rpc_timeout=self._timeout)
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
+            if job_missing(err):
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise _unavailable(err) from err
         if desc.workflow_type != names.WORKFLOW_TYPE or (
@@ -286,7 +286,7 @@ class JobGateway:
                 response_id=response.response_id,
             ) from err
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
+            if job_missing(err):
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
@@ -363,7 +363,7 @@ class JobGateway:
         except WorkflowQueryFailedError as err:
             raise ApiError(503, f"The events query failed: {err}") from err
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
+            if job_missing(err):
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise await self._worker_timeout(err) from err
 
@@ -388,7 +388,7 @@ class JobGateway:
             except RPCError as err:
                 if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
                     continue  # nothing new; poll again from the same token
-                if err.status == RPCStatusCode.NOT_FOUND:
+                if job_missing(err):
                     raise ApiError(404, f"Job {job_id} not found.") from err
                 raise _unavailable(err) from err
             batch = history.current_page or []
@@ -432,7 +432,7 @@ class JobGateway:
         try:
             await handle.cancel(rpc_timeout=self._timeout)
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
+            if job_missing(err):
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 

@@ -39,6 +39,12 @@ def namespace_problem(err: RPCError) -> bool:
     return err.status == RPCStatusCode.NOT_FOUND and "namespace" in text
 
 
+def job_missing(err: RPCError) -> bool:
+    """NOT_FOUND about the job itself: a missing namespace answers NOT_FOUND as well, and
+    must read as the misconfiguration it is, not as every job's 404."""
+    return err.status == RPCStatusCode.NOT_FOUND and not namespace_problem(err)
+
+
 def temporal_error(err: RPCError) -> ApiError:
     """The ApiError for an RPC failure the calling method has no better answer for."""
     status = err.status

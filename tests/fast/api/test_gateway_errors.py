@@ -88,6 +88,24 @@ async def test_other_temporal_failures(real_api: Api, temporal: StubTemporal,
     assert error_body(r, status)["error"] == message
 
 
+NAMESPACE_GONE = rpc_error(RPCStatusCode.NOT_FOUND, "Namespace nope is not found.")
+
+
+@pytest.mark.parametrize(("method", "path", "body", "op"),
+                         [c for c in CALLS if c[3] in {"describe", "query", "update", "cancel"}],
+                         ids=lambda v: str(v)[:24])
+async def test_a_missing_namespace_is_not_a_missing_job(
+    real_api: Api, temporal: StubTemporal, job_id: str,
+    method: str, path: str, body: dict[str, Any] | None, op: str
+) -> None:
+    """Temporal answers NOT_FOUND for a namespace deleted after the API's start check too
+    (the message is the dev server's): every job must not read as 404 or 409 then."""
+    temporal.fail[op] = NAMESPACE_GONE
+    r = await real_api.http.request(method, API + path.format(job_id), json=body)
+    assert error_body(r, 503)["error"].startswith(
+        "Temporal namespace misconfigured: Namespace nope is not found.")
+
+
 async def test_a_query_with_no_worker_polling_says_so(real_api: Api, temporal: StubTemporal,
                                                       job_id: str) -> None:
     temporal.fail["query"] = TIMED_OUT
