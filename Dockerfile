@@ -1,6 +1,7 @@
 # One image for both processes of skill-fleet:
 #   worker (default):  python worker.py
 #   API:               uvicorn api.app:app --host 0.0.0.0 --port 8000
+#                      (needs keys: SKILL_FLEET_API_KEYS_FILE; open mode refuses to start here)
 # Dependencies come from uv.lock only (`uv sync --frozen`), without the dev group.
 
 FROM python:3.11-slim
@@ -15,7 +16,8 @@ ENV PYTHONUNBUFFERED=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PATH=/app/.venv/bin:$PATH \
-    SKILL_FLEET_SKILLS_ROOT=/data/skills
+    SKILL_FLEET_SKILLS_ROOT=/data/skills \
+    SKILL_FLEET_API_HOST=0.0.0.0
 
 WORKDIR /app
 

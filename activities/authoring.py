@@ -80,7 +80,8 @@ def rule_check(plan: Understanding, task: str) -> Understanding:
     plan.rule_issues = issues
     plan.suggested_fixes = fixes
     if not issues and plan.skill_name:
-        category = plan.taxonomy_path.split("/")[0] if plan.taxonomy_path else plan.category
+        # Everything before the name: a category may have sub-categories (devops/observability).
+        category = plan.taxonomy_path.rpartition("/")[0] or plan.category
         plan.taxonomy_path = f"{category or 'general'}/{plan.skill_name}"
     return plan
 
@@ -116,4 +117,6 @@ class AuthoringActivities:
     async def generate_skill(self, request: GenerateInput) -> SkillContent:
         async with heartbeating("generating"), author_call("generate", self._model):
             content = await self._author.generate(request)
+        # Each version says who wrote it; a reviewer's own versions carry their user id.
+        content.author = "offline" if self._model == "offline" else "model"
         return check_size(content)

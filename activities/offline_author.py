@@ -10,7 +10,15 @@ from __future__ import annotations
 import asyncio
 import re
 
+from activities.offline_feedback import (
+    follow_outline,
+    revise_content,
+    revise_plan,
+    written_for,
+)
+from activities.offline_naming import plan_naming
 from skill_format import render_skill_md
+from skill_format.triggers import would_trigger
 from workflows.models import (
     ClarifyingQuestion,
     GenerateInput,
@@ -31,22 +39,8 @@ STOPWORDS = frozenset(
 )
 VAGUE_WORDS = frozenset({"stuff", "things", "thing", "something", "anything", "misc", "general"})
 
-CATEGORIES: list[tuple[str, frozenset[str]]] = [
-    ("development", frozenset("git commit branch code refactor python javascript typescript api "
-                              "review pull merge debug lint function class repository".split())),
-    ("testing", frozenset("test tests testing pytest unit integration coverage qa".split())),
-    ("devops", frozenset("deploy deployment docker kubernetes ci cd pipeline terraform "
-                         "infrastructure server monitoring logs incident".split())),
-    ("data", frozenset("csv excel spreadsheet sql database query analysis dataset "
-                       "chart charts pandas report reports metrics".split())),
-    ("documents", frozenset("pdf docx word document documents slides presentation "
-                            "markdown invoice invoices form forms".split())),
-    ("writing", frozenset("write blog post email newsletter copy article essay "
-                          "summary summarize summarise tone style".split())),
-    ("security", frozenset("security vulnerability secrets audit threat password "
-                           "encryption".split())),
-]
-
+# A clarify answer that leaves the choice to us (the workflow's answer on timeout).
+NO_PREFERENCE = re.compile(r"\s*no\s+preference\b", re.IGNORECASE)
 REQUESTED_NAME = re.compile(r"\b(?:named|called)\s+[\"'`]?([^\s\"'`,.;]+)", re.IGNORECASE)
 
 
@@ -60,25 +54,6 @@ def _keywords(text: str) -> list[str]:
         if w not in STOPWORDS and len(w) > 2 and not w.isdigit() and w not in seen:
             seen.append(w)
     return seen
-
-
-def _category(words: list[str]) -> str:
-    best, best_hits = "general", 0
-    for name, vocab in CATEGORIES:
-        hits = sum(1 for w in words if w in vocab)
-        if hits > best_hits:
-            best, best_hits = name, hits
-    return best
-
-
-def _verb_phrase(task: str) -> str:
-    """The task as an imperative phrase: 'Create a skill that reviews PRs' -> 'review PRs'."""
-    text = task.strip().rstrip(".!?")
-    text = re.sub(r"^(please\s+)?(i\s+(want|need)\s+(a|an)\s+)?", "", text, flags=re.I)
-    text = re.sub(r"^(create|build|make|write)\s+(a|an)\s+(agent\s+)?skill\s+"
-                  r"((named|called)\s+\S+\s+)?(that|which|to|for)\s+", "", text, flags=re.I)
-    text = re.sub(r"^(a|an)\s+(agent\s+)?skill\s+(that|which|to|for)\s+", "", text, flags=re.I)
-    return text[:1].lower() + text[1:] if text else "handle the task"
 
 
 def is_vague(task: str) -> bool:
@@ -96,35 +71,67 @@ class OfflineAuthor:
             await asyncio.sleep(self._delay)
 
     async def understand(self, request: UnderstandInput) -> Understanding:
+        """The plan, with what it can read for certain of the reviewer's feedback applied."""
+        plan = await self._plan(request)
+        if request.feedback and not plan.questions:
+            plan = revise_plan(plan, request.feedback)
+        return plan
+
+    async def generate(self, request: GenerateInput) -> SkillContent:
+        """A first version from the plan; a revision edits the previous version instead.
+
+        Free text cannot be rewritten into prose without a model: a revision applies the
+        requests it reads for certain and says plainly what it left unchanged.
+        """
+        if request.feedback and request.previous is not None \
+                and written_for(request.previous, request.plan):
+            await self._think()
+            return revise_content(request.previous, request.feedback, request.plan)
+        content = await self._write(request.model_copy(update={"feedback": None}))
+        content.skill_md = follow_outline(content.skill_md, request.plan.outline)
+        if request.feedback:  # no version to revise yet (a rewind before the first)
+            content.notes = revise_content(content, request.feedback, request.plan).notes
+        return content
+
+    async def _plan(self, request: UnderstandInput) -> Understanding:
         await self._think()
         task = request.task_description
         requested = REQUESTED_NAME.search(task)
-        # The subject comes from what the skill does, not from the name asked for.
-        subject_text = task.replace(requested.group(1), " ") if requested else task
         answers = " ".join(str(v) for v in _flatten(request.clarifications.values()))
-        basis = f"{task} {answers} {' '.join(request.feedback)}"
-        keywords = _keywords(f"{subject_text} {answers}")
-        subject = [w for w in keywords if w not in VAGUE_WORDS][:4] or ["task", "workflow"]
-        category = _category(_words(basis))
+        # A vague task answered with a subject is planned from that answer ("reviewing
+        # python pull requests"); other answers are kept as a note on the phrase.
+        subject_answer = request.clarifications.get("subject")
+        planned_from = task
+        extra = answers.strip()
+        if (isinstance(subject_answer, str) and is_vague(task)
+                and not is_vague(subject_answer) and not NO_PREFERENCE.match(subject_answer)):
+            planned_from, extra = subject_answer, ""
+        naming = plan_naming(planned_from, extra=extra,
+                             context=f"{answers} {' '.join(request.feedback)}")
+        subject = naming.topics
+        category = naming.category
 
         if request.allow_questions and is_vague(task) and not request.clarifications:
             return Understanding(
                 domain="unknown", category=category, topics=subject,
                 ambiguities=["The task does not say what the skill works on or what it produces."],
-                skill_name="-".join(subject[:3]), description="",
+                skill_name=naming.skill_name, description="",
                 questions=_questions(),
             )
 
-        name = request.skill_name or (requested.group(1) if requested else "-".join(subject[:4]))
-        phrase = _verb_phrase(task)
-        if answers:
-            phrase = f"{phrase} ({answers.strip()})"
-        description = request.description or _description(phrase, subject)
+        name = request.skill_name or (requested.group(1) if requested else naming.skill_name)
+        phrase = naming.phrase.imperative + (f" ({extra})" if extra else "")
+        description = request.description or naming.description
         topics = subject
+        # Named by its topics alone, a request may share only generic words ("code reviews")
+        # with the description; then the example says the job instead.
+        by_topic = f"Help me with {naming.subject}."
+        if not would_trigger(description, by_topic):
+            by_topic = f"Please {phrase}."
         examples = [
             f"Can you {phrase}?",
             f"I need to {phrase} for my project.",
-            f"Help me with {' '.join(subject[:2])}.",
+            by_topic,
             f"What is the best way to {phrase}?",
         ]
         near_misses = [
@@ -132,8 +139,7 @@ class OfflineAuthor:
             "Translate this sentence into French.",
             "What is the weather tomorrow?",
         ]
-        constraints = [f"Reviewer asked: {f}" for f in request.feedback if f]
-        constraints += [f"{k}: {v}" for k, v in request.clarifications.items()]
+        constraints = [f"{k}: {v}" for k, v in request.clarifications.items()]
         return Understanding(
             domain=" ".join(subject[:2]), category=category, topics=topics,
             constraints=constraints, ambiguities=[],
@@ -148,7 +154,7 @@ class OfflineAuthor:
             assumptions=["The user works in a standard environment with common tools."],
         )
 
-    async def generate(self, request: GenerateInput) -> SkillContent:
+    async def _write(self, request: GenerateInput) -> SkillContent:
         await self._think()
         plan = request.plan
         title = " ".join(w.capitalize() for w in plan.skill_name.split("-"))
@@ -161,9 +167,6 @@ class OfflineAuthor:
             "Report what was done, what was assumed and what the user should check.",
         ]
         constraints = [c for c in plan.constraints]
-        feedback_notes: list[str] = []
-        if request.feedback:
-            feedback_notes.append(request.feedback.strip())
         body = [
             f"# {title}",
             "",
@@ -182,8 +185,8 @@ class OfflineAuthor:
             *[f"{i}. {s}" for i, s in enumerate(steps, 1)],
             "",
         ]
-        if constraints or feedback_notes:
-            body += ["## Requirements", "", *[f"- {c}" for c in constraints + feedback_notes], ""]
+        if constraints:
+            body += ["## Requirements", "", *[f"- {c}" for c in constraints], ""]
         body += [
             "## Examples",
             "",
@@ -218,26 +221,6 @@ class OfflineAuthor:
             skill_md=render_skill_md(frontmatter, "\n".join(body)),
             files={"references/checklist.md": checklist},
         )
-
-
-def _third_person(phrase: str) -> str:
-    """'triage pods' -> 'Triages pods': descriptions speak about the skill, not to the user."""
-    verb, _, rest = phrase.partition(" ")
-    if verb.endswith(("s", "x", "ch", "sh")):
-        verb += "es"
-    elif verb.endswith("y") and verb[-2:-1] not in "aeiou":
-        verb = verb[:-1] + "ies"
-    else:
-        verb += "s"
-    return f"{verb[:1].upper()}{verb[1:]} {rest}".strip()
-
-
-def _description(phrase: str, subject: list[str]) -> str:
-    keywords = ", ".join(subject)
-    return (
-        f"{_third_person(phrase)}. Use when the user asks to {phrase}, "
-        f"or mentions {keywords}."
-    )[:1024]
 
 
 def _questions() -> list[ClarifyingQuestion]:

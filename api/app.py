@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api.auth import ApiKeys, KeysConfigError
+from api.auth import KeysConfigError, runs_open
 from api.body_limit import BodySizeLimitMiddleware
 from api.errors import RequestIdMiddleware, install_error_handlers
+from api.keys_reload import ReloadingApiKeys
+from api.local_guard import LocalGuardMiddleware, open_mode_bind_error
 from api.metrics import (
     METRICS_PATH,
     CountingJobGateway,
@@ -41,7 +43,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            app.state.api_keys = ApiKeys.from_settings(settings)
+            app.state.api_keys = ReloadingApiKeys(settings)
+            if bind_error := open_mode_bind_error(settings):
+                raise KeysConfigError(bind_error)
         except KeysConfigError as err:
             log.critical("%s", err)  # uvicorn then exits: "Application startup failed"
             raise
@@ -58,12 +62,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
                 raise RuntimeError(f"Refusing to start: Temporal {err.summary}") from None
         app.state.settings = settings
         app.state.gateway = CountingJobGateway(temporal, settings)
-        if not app.state.api_keys.configured:
+        if app.state.api_keys.open_mode:
             log.warning(
-                "OPEN LOCAL MODE: no API keys configured (SKILL_FLEET_API_KEYS_FILE); every "
-                "caller is an admin. Bind to loopback only (SKILL_FLEET_API_HOST=%s).",
-                settings.api_host,
-            )
+                "OPEN LOCAL MODE (SKILL_FLEET_OPEN_MODE=1, no API keys): every caller is an "
+                "admin; only loopback clients and localhost Host headers are served.")
+        elif settings.open_mode:
+            log.warning("SKILL_FLEET_OPEN_MODE is ignored: API keys are configured.")
         log.info("API ready; Temporal at %s, namespace %s, task queue %s",
                  settings.temporal_address, settings.temporal_namespace, settings.task_queue)
         yield
@@ -77,6 +81,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
     # Innermost: Starlette's route patterns would ignore a trailing newline (see the module).
     app.add_middleware(LineBreakPathMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Open mode's loopback fence and the cross-site check of writes (see the module).
+    app.add_middleware(LocalGuardMiddleware, open_mode=runs_open(settings))
     # Inside RequestIdMiddleware (it sets the id), outside the body limit (413s count).
     app.add_middleware(RequestTelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)

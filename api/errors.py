@@ -126,7 +126,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(request, exc.status_code, exc.error, **exc.details)
+        response = error_response(request, exc.status_code, exc.error, **exc.details)
+        response.headers.update(getattr(exc, "headers", {}))  # Retry-After (api.limits)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

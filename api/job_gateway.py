@@ -8,7 +8,7 @@ worker are bounded by `rpc_timeout`, so a missing worker is a quick 503. Followe
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -157,6 +157,17 @@ class JobGateway:
         except RPCError as err:
             raise _unavailable(err) from err
         return count.count
+
+    async def listed(self, job_ids: Sequence[str]) -> set[str]:
+        """Which of these jobs visibility lists already, in any status (`api.limits`)."""
+        ids = ", ".join(f"'{parse_job_id(j)}'" for j in job_ids)
+        iterator = self._client.list_workflows(f"WorkflowId IN ({ids})", page_size=len(job_ids),
+                                               rpc_timeout=self._timeout)
+        try:
+            await iterator.fetch_next_page(page_size=len(job_ids))
+        except RPCError as err:
+            raise _unavailable(err) from err
+        return {w.id for w in iterator.current_page or []}
 
     async def exists(self, job_id: str) -> bool:
         try:

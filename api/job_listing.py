@@ -76,7 +76,8 @@ async def job_summary(w: WorkflowExecution) -> JobSummary:
 async def inbox_item(w: WorkflowExecution) -> InboxItem | None:
     """The pending prompt of a listed job, from the memo view the list result carries."""
     memo = await w.memo()
-    prompt = (memo.get(names.MEMO_VIEW) or {}).get("prompt")
+    view = memo.get(names.MEMO_VIEW) or {}
+    prompt = view.get("prompt")
     if not prompt:  # the attribute and the memo are upserted together; be safe anyway
         return None
     attrs = w.typed_search_attributes
@@ -89,4 +90,6 @@ async def inbox_item(w: WorkflowExecution) -> InboxItem | None:
         deadline=prompt.get("deadline") or attrs.get(sa.HITL_DEADLINE),
         summary=prompt.get("summary") or "",
         assignee=prompt.get("assignee") or None,
+        skill_name=view.get("skill_name"),
+        revisions_left=prompt.get("revisions_left"),
     )

@@ -18,6 +18,7 @@ from workflows.models import (
     TimeoutAction,
     no_control_chars,
 )
+from workflows.reviewer_edits import MAX_FILES, MAX_SECTIONS, MAX_SKILL_MD_CHARS
 
 # Field/Query patterns run on pydantic's Rust regex, where `$` is the end of the text.
 USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
@@ -110,12 +111,36 @@ class AnswerRequest(BaseModel):
     response_id: str | None = Field(default=None, min_length=1, max_length=128)
     feedback: str | None = Field(default=None, max_length=MAX_FEEDBACK_CHARS)
     answers: dict[str, Any] | None = Field(default=None, max_length=20)
-    # Its pattern is the prompt's (`workflows.hitl.answer_schema`), checked by the workflow.
-    skill_name: str | None = Field(default=None, max_length=64)
-    description: str | None = Field(default=None, max_length=1024)
+    # Their patterns are the prompt's (`workflows.hitl.answer_schema`), checked by the workflow.
+    skill_name: str | None = Field(
+        default=None, max_length=64,
+        description="structure_fix and confirm: the skill's name (kebab-case).")
+    description: str | None = Field(
+        default=None, max_length=1024,
+        description="structure_fix and confirm: the skill's description.")
     accept_suggestions: bool | None = None
+    category: str | None = Field(
+        default=None, max_length=200,
+        description="confirm: the taxonomy category, e.g. 'devops' or 'devops/observability'.")
+    outline: list[str] | None = Field(
+        default=None, max_length=MAX_SECTIONS,
+        description="confirm: the planned SKILL.md sections, in order.")
+    skill_md: str | None = Field(
+        default=None, max_length=MAX_SKILL_MD_CHARS,
+        description="preview: the whole edited SKILL.md; it becomes a version written by you.")
+    files: dict[str, str | None] | None = Field(
+        default=None, max_length=MAX_FILES,
+        description="preview: bundled files to write (relative path -> text) or remove (null).")
 
-    _plain_text = field_validator("feedback", "skill_name", "description")(no_control_chars)
+    _plain_text = field_validator("feedback", "skill_name", "description", "category",
+                                  "outline", "skill_md")(no_control_chars)
+
+    @field_validator("files")
+    @classmethod
+    def _plain_files(cls, files: dict[str, str | None] | None) -> dict[str, str | None] | None:
+        for path, text in (files or {}).items():
+            no_control_chars([path, text])
+        return files
 
     @field_validator("answers")
     @classmethod
@@ -162,6 +187,8 @@ class InboxItem(BaseModel):
     deadline: datetime | None
     summary: str
     assignee: str | None = None
+    skill_name: str | None = None
+    revisions_left: int | None = None
 
 
 class InboxPage(BaseModel):

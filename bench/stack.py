@@ -56,6 +56,8 @@ class BenchStack:
         return {
             "SKILL_FLEET_TEMPORAL_ADDRESS": self.address,
             "SKILL_FLEET_SKILLS_ROOT": str(self.skills_root),
+            "SKILL_FLEET_OPEN_MODE": "1",  # the API runs without keys, on loopback
+            "SKILL_FLEET_CREATE_RATE_PER_MINUTE": "0",  # measure the engine, not the limiter
             **extra,
         }
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.client import ApiClient, ApiError
+from cli.edits import EDITABLE, ask_edits
 from cli.exits import ExitCode
 from cli.render import prompt_view
 from workflows.models import HitlPrompt
@@ -72,8 +73,18 @@ def collect_answer(prompt: HitlPrompt, console: Console) -> dict[str, Any]:
     elif kind == "structure_fix":
         body.update(_structure_fix(prompt, console))
     actions = [a.value for a in prompt.actions]
-    action = choose(console, "Action", actions, default="proceed" if "proceed" in actions
-                    else actions[0])
+    editable = kind in EDITABLE and bool(
+        {"skill_md", "category"} & set(prompt.answer_schema.get("properties", {})))
+    action = choose(console, "Action", [*actions, "edit"] if editable else actions,
+                    default="proceed" if "proceed" in actions else actions[0])
+    if action == "edit":
+        edits = ask_edits(kind, prompt.data, console)
+        if not edits:  # nothing changed: choose again
+            return collect_answer(prompt, console)
+        # "revise" shows the result again before going on; "proceed" goes on with it
+        then = (choose(console, "Then", ["proceed", "revise"], default="proceed")
+                if "revise" in actions else "proceed")
+        return {**edits, "action": then}
     body["action"] = action
     if action == "revise":
         body["feedback"] = ask_text(console, "Feedback (what should change?)")

@@ -22,6 +22,7 @@ from rich.markup import escape
 from cli.answers import AnswerError, parse_answers
 from cli.api_key import resolve_api_key
 from cli.client import DEFAULT_API_URL, ApiClient
+from cli.edits import EditError, option_edits
 from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
 from cli.render import job_panel, jobs_table, print_json, report_view, skills_table
@@ -134,8 +135,13 @@ def api(
     """Serve the HTTP API (uvicorn api.app:app)."""
     import uvicorn
 
+    from api.local_guard import open_mode_bind_error
+
     settings = _settings(SKILL_FLEET_API_HOST=host, SKILL_FLEET_API_PORT=port,
                          SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES=register)
+    if refusal := open_mode_bind_error(settings):  # before the port is bound
+        err.print(refusal, markup=False, highlight=False)
+        raise typer.Exit(2)
     uvicorn.run("api.app:app", host=settings.api_host, port=settings.api_port,
                 timeout_graceful_shutdown=3)
 
@@ -300,14 +306,33 @@ def respond(
     accept_suggestions: Annotated[bool | None, typer.Option(
         "--accept-suggestions/--reject-suggestions", show_default=False,
         help="structure_fix: take the suggested name/description.")] = None,
-    skill_name: Annotated[str | None, typer.Option(help="structure_fix: your own name.")] = None,
+    skill_name: Annotated[str | None, typer.Option(
+        help="structure_fix, confirm: your own name.")] = None,
     description: Annotated[str | None, typer.Option(
-        help="structure_fix: your own description.")] = None,
+        help="structure_fix, confirm: your own description.")] = None,
+    category: Annotated[str | None, typer.Option(
+        help="confirm: the category, e.g. devops or devops/observability.")] = None,
+    outline: Annotated[list[str] | None, typer.Option(
+        help="confirm: a planned section (repeat, in order).", show_default=False)] = None,
+    skill_md: Annotated[Path | None, typer.Option(
+        help="preview: your SKILL.md (a file); it becomes a version you wrote.")] = None,
+    file: Annotated[list[str] | None, typer.Option(
+        help="preview: bundle PATH=LOCAL_FILE (repeat).", show_default=False)] = None,
+    remove_file: Annotated[list[str] | None, typer.Option(
+        help="preview: remove a bundled file (repeat).", show_default=False)] = None,
+    edits: Annotated[Path | None, typer.Option(
+        help="A JSON file with any edit fields (skill_name, description, category, outline, "
+             "skill_md, files).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Answer a job's pending checkpoint without prompts (for scripts)."""
-    if action is HitlAction.REVISE and not feedback:
-        raise typer.BadParameter("--feedback is required with --action revise",
+    try:
+        edit_body = option_edits(category=category, outline=outline, skill_md=skill_md,
+                                 files=file, remove_files=remove_file, edits_file=edits)
+    except EditError as err:
+        raise typer.BadParameter(str(err)) from err
+    if action is HitlAction.REVISE and not (feedback or edit_body or skill_name or description):
+        raise typer.BadParameter("--feedback (or an edit) is required with --action revise",
                                  param_hint="--feedback")
     with _client(ctx) as client:
         questions: dict[str, dict[str, Any]] = {}
@@ -320,7 +345,7 @@ def respond(
                 prompt_id = prompt_id or pending.prompt.prompt_id
                 if pending.prompt.prompt_id == prompt_id:
                     questions = {q["id"]: q for q in pending.prompt.data.get("questions", [])}
-        body: dict[str, Any] = {"prompt_id": prompt_id, "action": action.value}
+        body: dict[str, Any] = {"prompt_id": prompt_id, "action": action.value, **edit_body}
         optional = {"feedback": feedback, "skill_name": skill_name, "description": description,
                     "accept_suggestions": accept_suggestions,
                     "answers": parse_answers(answer, questions) if answer else None}

@@ -176,10 +176,25 @@ def prompt_view(prompt: HitlPrompt) -> RenderableType:
                               title_align="left"))
         case "validate":
             body.append(report_view(ValidationReport.model_validate(data.get("report", {}))))
+    body += _changes(data)
     if prompt.revisions_left or prompt.revisions_used:
         body.append(Text(f"revisions used {prompt.revisions_used}, "
                          f"left {prompt.revisions_left}", style="dim"))
     return Panel(Group(*body), title=title, title_align="left", border_style="yellow")
+
+
+def _changes(data: dict[str, Any]) -> list[RenderableType]:
+    """What the author could not do, and what changed since the last version or plan."""
+    shown: list[RenderableType] = [Text(f"author: {note}", style="yellow")
+                                   for note in data.get("author_notes") or []]
+    if data.get("author"):
+        shown.append(Text(f"written by {data['author']}", style="dim"))
+    if data.get("diff"):
+        from rich.syntax import Syntax  # only prompts with a diff pay for it
+
+        shown.append(Panel(Syntax(str(data["diff"]), "diff", word_wrap=True),
+                           title="changes", title_align="left"))
+    return shown
 
 
 def skill_md_view(text: str) -> RenderableType:

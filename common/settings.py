@@ -68,8 +68,19 @@ class Settings(BaseSettings):
     # JSON list of {key_sha256, user_id, role}; the file wins over the variable.
     api_keys_file: Path | None = None
     api_keys: str | None = Field(default=None, repr=False)
+    # With neither keys setting, the API starts only when this is on: open local mode
+    # (every caller an admin), loopback clients and localhost Host headers only.
+    open_mode: bool = False
     # SSE heartbeat comment interval; unset means api.event_stream.HEARTBEAT_SECONDS (15).
     sse_heartbeat_seconds: float | None = Field(default=None, gt=0)
+
+    # Per-user limits (api/limits.py), refused with 429. Creates: a token bucket of
+    # create_rate_per_minute (0: off) holding create_burst tokens (unset: the rate rounded
+    # up). Concurrent event streams, and answers held with ?wait=, per user (0: no cap).
+    create_rate_per_minute: float = Field(default=30.0, ge=0)
+    create_burst: int | None = Field(default=None, ge=1)
+    max_event_streams_per_user: int = Field(default=8, ge=0)
+    max_waits_per_user: int = Field(default=16, ge=0)
 
     # Worker
     worker_max_concurrent_activities: int = Field(default=100, gt=0)

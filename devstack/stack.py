@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from api.auth import keys_requested
+from api.local_guard import open_mode_bind_error
 from common.settings import Settings
 from devstack.processes import ManagedProcess, http_ok, port_open, python_process, wait_until
 from devstack.temporal_server import TemporalDevServer, wait_for_namespace
@@ -26,6 +28,11 @@ def run_local_stack(settings: Settings) -> None:
     _check_free(settings.temporal_port, "Temporal", "SKILL_FLEET_TEMPORAL_PORT")
     _check_free(settings.ui_port, "the Temporal Web UI", "SKILL_FLEET_UI_PORT")
     _check_free(settings.api_port, "the API", "SKILL_FLEET_API_PORT")
+    # The dev stack runs the API in open local mode unless keys are configured.
+    if not keys_requested(settings):
+        settings = settings.model_copy(update={"open_mode": True})
+    if refusal := open_mode_bind_error(settings):
+        sys.exit(refusal)
 
     server = TemporalDevServer(data / "temporal.db", settings.temporal_port, settings.ui_port,
                                log_path=logs / "temporal.log")
@@ -33,7 +40,8 @@ def run_local_stack(settings: Settings) -> None:
            "SKILL_FLEET_SKILLS_ROOT": str(Path(settings.skills_root).resolve()),
            # The dev server is ours: add attributes a newer version needs to an older data dir.
            "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES": os.environ.get(
-               "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES", "true")}
+               "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES", "true"),
+           "SKILL_FLEET_OPEN_MODE": "1" if settings.open_mode else "0"}
     worker = python_process("worker", ["worker.py"], env=env, log_path=logs / "worker.log")
     api = python_process(
         "api",

@@ -45,6 +45,8 @@ class LocalStack:
             "SKILL_FLEET_SKILLS_ROOT": str(self.skills_root),
             "SKILL_FLEET_RPC_TIMEOUT_SECONDS": "3",
             "SKILL_FLEET_WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2",
+            # An API started without keys runs open on loopback; keys in `extra` win.
+            "SKILL_FLEET_OPEN_MODE": "1",
             **extra,
         }
 

@@ -72,23 +72,23 @@ def test_interactive_journey_through_every_checkpoint(
 
     # confirm: revise with feedback, then proceed on the new prompt
     child.expect(r"checkpoint: confirm \(prompt 2\)")
-    child.expect("reviewing-python-pull-requests")
-    child.expect(r"Action \[proceed/revise/cancel\] \(proceed\):")
+    child.expect(r"review(ing)?-python-pull-requests")  # the name the offline author plans
+    child.expect(r"Action \[proceed/revise/cancel/edit\] \(proceed\):")
     child.sendline("revise")
     child.expect("Feedback")
     child.sendline("Focus on security issues too.")
     child.expect("answer accepted: revise")
     child.expect(r"checkpoint: confirm \(prompt 3\)")
+    child.expect("cannot rewrite the plan from free text")  # the offline author says so
     child.expect(r"revisions used 1, left 2")
-    child.expect(r"Action \[proceed/revise/cancel\]")
+    child.expect(r"Action \[proceed/revise/cancel/edit\]")
     child.sendline("proceed")
 
     # preview: SKILL.md rendered (frontmatter, then the body's sections)
     child.expect(r"checkpoint: preview \(prompt 4\)")
-    child.expect("reviewing-python-pull-requests")
+    child.expect(r"review(ing)?-python-pull-requests")  # the name the offline author plans
     child.expect("When to Use")
-    child.expect("Focus on security issues too.")
-    child.expect(r"Action \[proceed/revise/cancel\]")
+    child.expect(r"Action \[proceed/revise/cancel/edit\]")
     child.sendline("p")
 
     # validate: the report as a table
@@ -130,7 +130,7 @@ def test_ctrl_c_detaches_and_attach_continues(api_url: str, http: httpx.Client) 
     child.expect(f"Attached to job {ANSI}{job_id}")
     answer_clarify(child, "writing git commit messages")
     child.expect(r"checkpoint: confirm \(prompt 2\)")
-    child.expect(r"Action \[proceed/revise/cancel\]")
+    child.expect(r"Action \[proceed/revise/cancel/edit\]")
     child.sendline("")
     finish(child)
     job = get_job(http, job_id)

@@ -3,8 +3,9 @@
 Without Docker, each container becomes a local process: `command` and `environment` are
 taken from the parsed compose file. What a container gets from Docker is mapped to this
 machine: the Temporal address (the test's dev server), volume paths (a temp directory),
-the container's own network namespace (the API and metrics listen on free loopback ports,
-as three workers on one host cannot all bind 9464), and the image's PATH (our virtualenv).
+secrets (a keys file the test writes), the container's own network namespace (the API and
+metrics listen on free loopback ports, as three workers on one host cannot all bind 9464),
+and the image's PATH (our virtualenv).
 
 The dev server starts *without* our search attributes: the compose file's namespace job
 (its shell script, with the real `temporal` CLI) must register them, or no job completes.
@@ -23,6 +24,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from api.auth import hash_key
 from devstack.processes import ManagedProcess, free_port, http_ok, port_open, wait_until
 from devstack.temporal_server import server_args, temporal_binary, wait_for_namespace
 from tests.fast.test_compose import (
@@ -40,6 +42,7 @@ from tests.support import API as API_PREFIX, create_job, wait_status
 WORKERS = 3
 JOBS = 20
 VENV_BIN = Path(sys.executable).parent
+KEY = "compose-test-key-0123456789"
 
 
 def _without_search_attributes(args: list[str]) -> list[str]:
@@ -71,6 +74,17 @@ def _volume_paths(service: str, volumes: dict[str, Path]) -> dict[str, Path]:
         mounts[target] = volumes.setdefault(source, volumes["_root"] / source)
         mounts[target].mkdir(parents=True, exist_ok=True)
     return mounts
+
+
+def _secret_paths(service: str, root: Path) -> dict[str, Path]:
+    """Container path -> host file, for the service's secrets: the API's keys file holds
+    one admin key, KEY."""
+    paths: dict[str, Path] = {}
+    for name in services()[service].get("secrets", []):
+        paths[f"/run/secrets/{name}"] = host = root / f"secret-{name}"
+        host.write_text(f'[{{"key_sha256": "{hash_key(KEY)}", "user_id": "ops", '
+                        '"role": "admin"}]')
+    return paths
 
 
 def _container_env(service: str, temporal_address: str,
@@ -158,9 +172,8 @@ def test_compose_api_and_three_workers_share_the_work(tmp_path: Path) -> None:
         api_args[api_args.index("--port") + 1] = str(api_port)
         assert option(api_args, "--host") == "0.0.0.0"
         api_args[api_args.index("--host") + 1] = "127.0.0.1"
-        api = _process("api", api_args,
-                       _container_env(API, address, _volume_paths(API, volumes)),
-                       logs / "api.log")
+        mounts = {**_volume_paths(API, volumes), **_secret_paths(API, tmp_path)}
+        api = _process("api", api_args, _container_env(API, address, mounts), logs / "api.log")
         children.append(api.start())
         url = f"http://127.0.0.1:{api_port}"
         for worker in workers:  # all polling before the first job, so each can take work
@@ -170,7 +183,8 @@ def test_compose_api_and_three_workers_share_the_work(tmp_path: Path) -> None:
                        timeout=90, what=worker.name, proc=worker.proc)
         wait_until(lambda: http_ok(f"{url}/health"), timeout=60, what="API", proc=api.proc)
 
-        with httpx.Client(base_url=url, timeout=30) as http:
+        with httpx.Client(base_url=url, timeout=30,
+                          headers={"Authorization": f"Bearer {KEY}"}) as http:
             job_ids = [create_job(http, f"Job {i}: summarise release notes for version {i}.0")
                        for i in range(JOBS)]
             deadline = time.monotonic() + 180

@@ -31,7 +31,7 @@ def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalS
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "running"
 
-    # confirm: revise once with feedback, then proceed
+    # confirm: revise once with edits (a name and a category), then proceed
     prompt = wait_prompt(http, job_id, "confirm")
     assert prompt["prompt_id"] == 2
     job = get_job(http, job_id)
@@ -41,29 +41,37 @@ def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalS
     assert "python" in summary["skill_name"]
     assert summary["taxonomy_path"].endswith("/" + summary["skill_name"])
     assert prompt["actions"] == ["proceed", "revise", "cancel"]
-    r = answer(http, job_id, 2, action="revise", feedback="Focus on security issues too.")
+    assert {"skill_name", "category", "outline"} <= set(prompt["answer_schema"]["properties"])
+    r = answer(http, job_id, 2, action="revise", skill_name="python-pr-security-review",
+               category="security")
     assert r.status_code == 200, r.text
     prompt = wait_prompt(http, job_id, "confirm")
     assert prompt["prompt_id"] == 3
     assert prompt["revisions_used"] == 1
+    assert prompt["data"]["summary"]["taxonomy_path"] == "security/python-pr-security-review"
+    assert "+skill_name: python-pr-security-review\n" in prompt["data"]["diff"]
     assert get_job(http, job_id)["revisions"] == {"confirm": 1}
     assert answer(http, job_id, 3, action="proceed").status_code == 200
 
-    # preview: refine once ("refine" is the same as "revise"), then proceed
+    # preview: free text the offline author cannot apply is said plainly ("refine" is the
+    # same as "revise"); then the reviewer's own SKILL.md, as a version they wrote
     prompt = wait_prompt(http, job_id, "preview")
     job = get_job(http, job_id)
     assert job["current_phase"] == "generation" and job["status"] == "pending_hitl"
-    assert prompt["data"]["content"].startswith("---\n")
-    assert "Focus on security issues too." in prompt["data"]["content"]
+    first = prompt["data"]["content"]
+    assert first.startswith("---\n")
     r = answer(http, job_id, prompt["prompt_id"], action="refine",
                feedback="Add an example about SQL injection.")
     assert r.status_code == 200, r.text
     assert r.json()["action"] == "revise"
     prompt = wait_prompt(http, job_id, "preview")
-    assert prompt["data"]["version"] == 2
-    assert "Add an example about SQL injection." in prompt["data"]["content"]
-    assert prompt["data"]["previous_content"] is not None
-    assert answer(http, job_id, prompt["prompt_id"], action="proceed").status_code == 200
+    assert prompt["data"]["version"] == 2 and prompt["data"]["content"] == first
+    [note] = prompt["data"]["author_notes"]
+    assert "cannot rewrite the skill from free text" in note and "SQL injection" in note
+    edited = first.rstrip("\n") + ("\n\n## SQL Injection\n\n- Flag queries built by string "
+                                   "formatting; ask for parameters instead.\n")
+    r = answer(http, job_id, prompt["prompt_id"], action="proceed", skill_md=edited)
+    assert r.status_code == 200, r.text
 
     # validate (opted in): the report is shown; proceed
     prompt = wait_prompt(http, job_id, "validate")
@@ -80,13 +88,16 @@ def test_full_journey_through_every_checkpoint(http: httpx.Client, stack: LocalS
     assert job["validation_passed"] is True
     assert job["validation_status"] == "passed"
     assert job["prompt"] is None and job["hitl_type"] is None
-    assert job["versions_count"] == 2
+    assert job["versions_count"] == 3
+    # who wrote each version (open mode: the job's user), and what the last one changed
+    assert [v["author"] for v in job["versions"]] == ["offline", "offline", "journey"]
+    assert "+## SQL Injection\n" in job["last_diff"]
+    assert job["intended_taxonomy_path"] == "security/python-pr-security-review"
     draft = stack.on_disk(job["draft_path"])
     expected = stack.skills_root / "_drafts" / job_id / job["intended_taxonomy_path"]
     assert draft == expected.resolve()
-    skill_md = (draft / "SKILL.md").read_text()
-    assert f"name: \"{job['skill_name']}\"" in skill_md
-    assert "Add an example about SQL injection." in skill_md
+    assert (draft / "SKILL.md").read_bytes() == edited.encode()
+    assert "name: \"python-pr-security-review\"" in edited
     assert job["result"]["draft_path"] == job["draft_path"]
     assert job["events_count"] > 10
     assert skills_ref.validate(draft) == []

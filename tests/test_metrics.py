@@ -134,7 +134,9 @@ def test_labels_stay_bounded_whatever_the_caller_sends() -> None:
     assert job_id_in(f"/api/v2/hitl/{job.upper()}/prompt") == job
     assert job_id_in("/api/v2/jobs/not-a-job") is None
     # Temporal is never reached: a malformed job id is a 404 before any call.
-    with TestClient(create_app(Settings(temporal_address="127.0.0.1:9"))) as client:
+    app = create_app(Settings(temporal_address="127.0.0.1:9", open_mode=True,
+                              api_keys=None, api_keys_file=None))
+    with TestClient(app, base_url="http://localhost", client=("127.0.0.1", 50000)) as client:
         assert client.request("BREW", "/coffee/pot-42").status_code in (404, 405)
         assert client.get("/api/v2/jobs/not-a-job").status_code == 404
         samples = [Sample(s.name, dict(s.labels), s.value) for f in

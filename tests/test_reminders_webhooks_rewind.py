@@ -219,7 +219,9 @@ def test_rewind_from_preview_to_understanding_then_complete(http: httpx.Client) 
     assert confirm2["data"]["summary"]["skill_name"] == "support-ticket-triage" != first_name
     assert answer(http, job_id, confirm2["prompt_id"], action="proceed").status_code == 200
     preview2 = wait_prompt(http, job_id, "preview")
-    assert "Cover after-hours escalation." in preview2["data"]["content"]
+    # the offline author said it could not apply the free text; nothing was pasted
+    assert "Cover after-hours escalation" in confirm2["data"]["author_notes"][0]
+    assert "Cover after-hours escalation." not in preview2["data"]["content"]
     assert preview2["data"]["version"] == 2  # the old version is kept in the history
 
     # rewind to generation with an edited description, then on to completion

@@ -61,6 +61,8 @@ class Understanding(BaseModel):
     questions: list[ClarifyingQuestion] = Field(default_factory=list)
     rule_issues: list[str] = Field(default_factory=list)
     suggested_fixes: list[SuggestedFix] = Field(default_factory=list)
+    # What the author could not do with the reviewer's words, said plainly in the next prompt.
+    notes: list[str] = Field(default_factory=list)
 
 
 class UnderstandInput(BaseModel):
@@ -78,6 +80,11 @@ class SkillContent(BaseModel):
 
     skill_md: str
     files: dict[str, str] = Field(default_factory=dict)
+    # Who wrote it: "model", "offline" or a reviewer's user id (None: written before this
+    # was recorded). Not part of the folder on disk.
+    author: str | None = None
+    # What the author could not do with the reviewer's words, said plainly in the next prompt.
+    notes: list[str] = Field(default_factory=list)
 
 
 class GenerateInput(BaseModel):

@@ -25,10 +25,17 @@ from workflows.models import (
 # Answers are checked with Python's `jsonschema`, whose `pattern` is `re.search`: there `$`
 # also matches before a final newline ("victim\n" passed). `$(?!\n)` is the end of the text
 # in Python and in the ECMA-262 regexes a client validates the published schema with.
-SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$(?!\n)"
+# SKILL_NAME_PATTERN and PLAIN_TEXT_PATTERN are defined with the edits that also use them.
+from workflows.reviewer_edits import (
+    PLAIN_TEXT_PATTERN as PLAIN_TEXT_PATTERN,
+    SKILL_NAME_PATTERN as SKILL_NAME_PATTERN,
+    edit_properties,
+    extra_refusal,
+    revise_needs,
+)
+
 # What prompts raised before the fix published; kept for their replay (see `answer_schema`).
 LEGACY_SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-PLAIN_TEXT_PATTERN = r"^[^<>]*$(?!\n)"
 MAX_FEEDBACK_CHARS = 4000
 MAX_ANSWER_CHARS = 2000
 
@@ -76,13 +83,15 @@ def _question_schema(question: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlAction], *,
-                  full_match: bool = True) -> dict:
+                  full_match: bool = True, edits: bool = True) -> dict:
     """The JSON Schema of an answer body (without prompt_id/response_id).
 
     `full_match=False` gives a structure_fix prompt the name pattern it had before the
     trailing-newline fix: the workflow passes it when replaying such a prompt, so a signal
     answer accepted then is accepted again (the activities' path checks refuse the name).
+    `edits=False` is the schema of confirm and preview before reviewer edits, likewise.
     """
+    edits = edits and hitl_type in (HitlType.CONFIRM, HitlType.PREVIEW)
     action_values = [a.value for a in actions]
     if HitlAction.REVISE in actions:
         action_values.append("refine")
@@ -101,12 +110,14 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
         schema["allOf"].append(
             {
                 "if": {"properties": {"action": {"enum": ["revise", "refine"]}}},
-                "then": {
+                "then": revise_needs(hitl_type) if edits else {
                     "required": ["feedback"],
                     "properties": {"feedback": {"type": "string", "minLength": 1}},
                 },
             }
         )
+    if edits:
+        props.update(edit_properties(hitl_type, data))
     if hitl_type is HitlType.CLARIFY:
         questions = data.get("questions", [])
         props["answers"] = {
@@ -191,12 +202,16 @@ def check_response(
         )
     try:
         for text in (response.feedback, response.skill_name, response.description,
-                     *(response.answers or {}).values()):
+                     response.category, response.outline, response.skill_md,
+                     *(response.files or {}).values(), *(response.answers or {}).values()):
             no_control_chars(text)
     except ValueError as err:
         return Refusal("invalid_answer", f"Answer text {err}.")
     body = response.model_dump(exclude_none=True,
-                               exclude={"prompt_id", "response_id", "wait_seconds"})
+                               exclude={"prompt_id", "response_id", "wait_seconds",
+                                        "answered_by"})
+    if response.files:  # a null value (remove the file) is dropped by exclude_none
+        body["files"] = dict(response.files)
     body["action"] = response.action.strip().lower()
     errors = sorted(
         jsonschema.Draft202012Validator(prompt.answer_schema).iter_errors(body),
@@ -205,11 +220,23 @@ def check_response(
     if errors:
         messages = [_describe(e) for e in errors[:5]]
         return Refusal("invalid_answer", "Answer does not fit the prompt: " + "; ".join(messages))
+    problem = extra_refusal(prompt.type, response, prompt.data) if "skill_md" in \
+        prompt.answer_schema.get("properties", {}) else None
+    if problem:
+        return Refusal("invalid_answer", f"Answer does not fit the prompt: {problem}")
     return None
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path) or "answer"
+    hint = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "maxLength":  # the message would repeat the whole text
+        return f"{where}: longer than {error.validator_value} characters"
+    if hint and error.validator == "anyOf":
+        return f"{where}: {hint}"
+    if hint and error.validator in ("pattern", "not", "minLength"):
+        shown = repr(error.instance)[:80]
+        return f"{where}: {shown} is not allowed: {hint}"
     if error.validator == "required" and error.schema_path and "then" in error.schema_path:
         return f"{where}: {error.message} for this action"
     return f"{where}: {error.message}"

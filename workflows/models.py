@@ -173,6 +173,13 @@ class HitlResponse(BaseModel):
     skill_name: str | None = None
     description: str | None = None
     accept_suggestions: bool | None = None
+    # Direct edits (`workflows.reviewer_edits`): the plan's at confirm, the files at preview.
+    category: str | None = None
+    outline: list[str] | None = None
+    skill_md: str | None = None
+    files: dict[str, str | None] | None = None
+    # Who answered: set by the API from the caller's key, never by the answer's body.
+    answered_by: str | None = Field(default=None, max_length=128)
     # Update only: hold the reply up to this long for the next prompt (or the job's end).
     wait_seconds: float = Field(default=0, ge=0, le=60)
 
@@ -212,6 +219,19 @@ class SkillVersion(BaseModel):
     created_at: datetime
     feedback: str | None = None
     content: SkillContent
+    # "model", "offline" or the reviewer's user id; None for versions from before.
+    author: str | None = None
+    # Unified diff against the previous version (None for the first).
+    diff: str | None = None
+
+
+class VersionInfo(BaseModel):
+    """One version as the job's view lists it: who wrote it and why, without the files."""
+
+    version: int
+    created_at: datetime
+    author: str | None = None
+    feedback: str | None = None
 
 
 class JobState(BaseModel):
@@ -235,6 +255,10 @@ class JobState(BaseModel):
     revisions: dict[str, int] = Field(default_factory=dict)
     applied_responses: dict[str, int] = Field(default_factory=dict)
     clarifications: dict[str, Any] = Field(default_factory=dict)
+    # A reviewer's edits of the plan, applied to every plan the author makes after them.
+    plan_edits: dict[str, Any] = Field(default_factory=dict)
+    # What the last change did: the newest version against the one before, or the plan edit.
+    last_diff: str | None = None
     # outputs
     understanding: Understanding | None = None
     intended_taxonomy_path: str | None = None
@@ -260,7 +284,7 @@ class JobState(BaseModel):
         return self.prompt.data if self.prompt else None
 
 
-VIEW_EXCLUDE = frozenset({"events", "versions", "content", "applied_responses"})
+VIEW_EXCLUDE = frozenset({"events", "versions", "content", "applied_responses", "plan_edits"})
 
 
 class JobView(BaseModel):
@@ -300,6 +324,8 @@ class JobView(BaseModel):
     result: dict[str, Any] | None = None
     events_count: int = 0
     versions_count: int = 0
+    last_diff: str | None = None
+    versions: list[VersionInfo] = Field(default_factory=list)
 
     @classmethod
     def of(cls, state: JobState) -> JobView:
@@ -308,6 +334,8 @@ class JobView(BaseModel):
             hitl_data=state.hitl_data,
             events_count=len(state.events),
             versions_count=len(state.versions),
+            versions=[VersionInfo(version=v.version, created_at=v.created_at, author=v.author,
+                                  feedback=v.feedback) for v in state.versions],
         )
 
 

@@ -60,6 +60,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.names import MEMO_VIEW
     from workflows.prompt_text import prompt_markdown, prompt_summary
     from workflows.reminders import nudges
+    from workflows.reviewer_edits import (
+        EDIT_FIELDS,
+        apply_plan_edits,
+        changes_shown,
+        content_diff,
+        edit_plan,
+        merge_rewind_edits,
+        plan_diff,
+        reviewer_version,
+        shown,
+    )
     from workflows.webhook_outbox import WebhookOutbox
 
 # Authoring calls a model: allow minutes, notice a dead worker within seconds.
@@ -90,6 +101,8 @@ MAX_AUTO_REFINEMENTS = 1
 PATCH_OPERATOR_WEBHOOK = "operator-webhook-receiver"
 # A structure_fix prompt's name pattern refuses a trailing newline (`hitl.answer_schema`).
 PATCH_FULL_MATCH_NAMES = "full-match-skill-names"
+# confirm and preview take direct edits (`workflows.reviewer_edits`) in their answer schema.
+PATCH_REVIEWER_EDITS = "reviewer-edits"
 
 
 class JobCancelled(Exception):
@@ -177,6 +190,7 @@ class SkillJob:
         self.state.validation_passed = None
         self.state.validation_status = None
         self.state.validation_score = None
+        merge_rewind_edits(self.state.plan_edits, edits.model_dump(exclude_none=True))
         if to is Phase.UNDERSTANDING:
             req = self._understand_request
             req.skill_name = edits.skill_name or req.skill_name
@@ -189,7 +203,7 @@ class SkillJob:
                                         "outline": edits.outline}.items() if v}
             plan = self.state.understanding.model_copy(update=updates)
             if edits.skill_name:
-                category = plan.taxonomy_path.split("/")[0] or plan.category or "general"
+                category = plan.taxonomy_path.rpartition("/")[0] or plan.category or "general"
                 plan.taxonomy_path = f"{category}/{edits.skill_name}"
             self.state.understanding = plan
             self.state.skill_name = plan.skill_name
@@ -206,6 +220,9 @@ class SkillJob:
                 names.ACTIVITY_UNDERSTAND, request, result_type=Understanding,
                 summary="Understand the task", **AUTHOR_OPTIONS,
             )
+            previous = self.state.understanding
+            plan = apply_plan_edits(plan, self.state.plan_edits)
+            self.state.last_diff = shown(plan_diff(previous, plan)) if previous else None
             self.state.understanding = plan
             self.state.skill_name = plan.skill_name
             self.state.intended_taxonomy_path = plan.taxonomy_path
@@ -233,7 +250,11 @@ class SkillJob:
                 continue
 
             if self.state.options.enable_hitl_confirm:
-                answer = await self._ask(HitlType.CONFIRM, {"summary": _confirm_summary(plan)})
+                while True:  # a revise with edits only shows the edited plan again
+                    answer = await self._ask(HitlType.CONFIRM, self._confirm_data(plan))
+                    plan = self._edit_plan(plan, answer)
+                    if answer.normalized_action() is not HitlAction.REVISE or answer.feedback:
+                        break
                 if answer.normalized_action() is HitlAction.REVISE:
                     request.feedback.append(answer.feedback or "")
                     continue
@@ -268,14 +289,20 @@ class SkillJob:
             self._new_version(content, feedback)
             feedback = None
 
+            edited = False
             if self.state.options.enable_hitl_preview:
-                answer = await self._ask(HitlType.PREVIEW, self._preview_data())
+                while True:  # a revise with edits only shows the reviewer's version again
+                    answer = await self._ask(HitlType.PREVIEW, self._preview_data())
+                    content, edited = self._edit_content(content, answer, edited)
+                    if answer.normalized_action() is not HitlAction.REVISE or answer.feedback:
+                        break
                 if answer.normalized_action() is HitlAction.REVISE:
                     feedback = answer.feedback
                     continue
 
             report = await self._validate(plan, content)
-            if not report.passed and auto_refinements < MAX_AUTO_REFINEMENTS:
+            # A reviewer's version is never rewritten by the author unasked.
+            if not report.passed and not edited and auto_refinements < MAX_AUTO_REFINEMENTS:
                 auto_refinements += 1
                 feedback = "Fix these validation findings: " + "; ".join(
                     report.errors + report.warnings
@@ -306,7 +333,9 @@ class SkillJob:
         return not report.passed or self.state.options.enable_hitl_review
 
     async def _review(self, report: ValidationReport) -> HitlResponse:
-        return await self._ask(HitlType.VALIDATE, {"report": report.model_dump()},
+        notes = self.state.content.notes if self.state.content else []
+        return await self._ask(HitlType.VALIDATE, {"report": report.model_dump(),
+                                                   **({"author_notes": notes} if notes else {})},
                                validation_failed=not report.passed)
 
     async def _save(
@@ -415,7 +444,8 @@ class SkillJob:
             actions=actions,
             answer_schema=answer_schema(hitl_type, data, actions, full_match=(
                 hitl_type is not HitlType.STRUCTURE_FIX
-                or workflow.patched(PATCH_FULL_MATCH_NAMES))),
+                or workflow.patched(PATCH_FULL_MATCH_NAMES)), edits=(
+                hitl_type in EDIT_FIELDS and workflow.patched(PATCH_REVIEWER_EDITS))),
             revisions_used=used,
             revisions_left=left,
             assignee=self.state.user_id,
@@ -661,11 +691,37 @@ class SkillJob:
 
     def _new_version(self, content: SkillContent, feedback: str | None) -> None:
         version = len(self.state.versions) + 1
+        diff = content_diff(self.state.content, content) if self.state.content else None
         self.state.content = content
+        self.state.last_diff = shown(diff)
         self.state.versions.append(SkillVersion(
             version=version, created_at=workflow.now(), feedback=feedback, content=content,
+            author=content.author, diff=diff,
         ))
-        self._record("version_created", version=version, feedback=feedback)
+        self._record("version_created", version=version, feedback=feedback,
+                     **({"author": content.author} if content.author else {}))
+        if content.notes:
+            self._record("author_note", version=version, notes=content.notes)
+
+    def _edit_plan(self, plan: Understanding, answer: HitlResponse) -> Understanding:
+        """The plan with the edits of a confirm answer; later plans keep them too."""
+        edited, event = edit_plan(self.state, plan, answer)
+        if event:
+            self._record("plan_edited", **event)
+        return edited
+
+    def _edit_content(self, content: SkillContent, answer: HitlResponse,
+                      edited: bool) -> tuple[SkillContent, bool]:
+        """A new version written by the reviewer, if the preview answer carries edits."""
+        version = reviewer_version(self.state, content, answer)
+        if version is None:
+            return content, edited
+        self._new_version(version, None)
+        return version, True
+
+    def _confirm_data(self, plan: Understanding) -> dict[str, Any]:
+        return {"summary": _confirm_summary(plan), **changes_shown(self.state.last_diff,
+                                                                   plan.notes)}
 
     def _set_validation(self, report: ValidationReport) -> None:
         self.state.validation = report
@@ -685,6 +741,9 @@ class SkillJob:
             "highlights": [ln for ln in content.skill_md.splitlines() if ln.startswith("#")],
             "version": len(self.state.versions),
             "previous_content": previous.skill_md if previous else None,
+            **({"diff": self.state.last_diff} if previous else {}),
+            **({"author": content.author} if content.author else {}),
+            **({"author_notes": content.notes} if content.notes else {}),
         }
 
     async def _cancelled(self, reason: str) -> None:

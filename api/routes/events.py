@@ -10,6 +10,7 @@ from sse_starlette import EventSourceResponse
 from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.event_stream import heartbeat_seconds, job_events, resume_point
+from api.limits import HeldEventSourceResponse, LimitsDep, caller_key
 from workflows.models import EventsPage
 
 router = APIRouter()
@@ -32,6 +33,7 @@ async def job_events_route(
     gateway: GatewayDep,
     settings: SettingsDep,
     caller: CallerDep,
+    limits: LimitsDep,
     format: Literal["sse", "json"] = "sse",
     after: Annotated[int, Query(ge=0, description="Only events with a larger seq.")] = 0,
     last_event_id: Annotated[
@@ -42,6 +44,13 @@ async def job_events_route(
     if format == "json":
         return await gateway.events(job_id, after, caller.owner_scope)
     start = resume_point(last_event_id_header, last_event_id, after)
-    await gateway.view(job_id, caller.owner_scope)  # 404 before any byte is streamed
-    return EventSourceResponse(job_events(gateway, job_id, start),
-                               ping=heartbeat_seconds(settings))
+    # A slot per open stream (429 past the cap), given back when the stream ends,
+    # the client goes away or anything fails.
+    slot = limits.streams.acquire(caller_key(caller))
+    try:
+        await gateway.view(job_id, caller.owner_scope)  # 404 before any byte is streamed
+        return HeldEventSourceResponse(job_events(gateway, job_id, start),
+                                       ping=heartbeat_seconds(settings), slot=slot)
+    except BaseException:
+        slot.release()
+        raise

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
+from api.limits import LimitsDep, caller_key
 from api.responses import ModelResponse
 from api.schemas import AnswerRequest, AnswerResponse, HitlConfig, PromptResponse
 from workflows.hitl import PHASE_OF, REVISABLE_TYPES, waiting_status
@@ -50,6 +52,7 @@ async def get_prompt(job_id: str, gateway: GatewayDep, caller: CallerDep) -> Mod
 @router.post("/{job_id}/response", response_model=AnswerResponse)
 async def post_response(
     job_id: str, body: AnswerRequest, gateway: GatewayDep, caller: CallerDep,
+    limits: LimitsDep,
     wait: Annotated[float, Query(
         ge=0, le=MAX_ANSWER_WAIT_SECONDS,
         description="Hold the reply up to this many seconds until the answer led to the "
@@ -57,9 +60,12 @@ async def post_response(
                     "the answer is taken.")] = 0,
 ) -> AnswerResponse:
     # Without a caller-chosen id, this request still retries safely inside Temporal.
-    response = HitlResponse(**body.model_dump(), wait_seconds=wait)
+    # The reviewer named as the author of an edit is the caller (open mode: the job's user).
+    response = HitlResponse(**body.model_dump(), wait_seconds=wait, answered_by=caller.user_id)
     response.response_id = body.response_id or uuid.uuid4().hex
-    ack = await gateway.answer(job_id, response, caller.owner_scope)
+    # A held reply takes one of the caller's wait slots (429 past the cap) until it ends.
+    with limits.waits.hold(caller_key(caller)) if wait else nullcontext():
+        ack = await gateway.answer(job_id, response, caller.owner_scope)
     return AnswerResponse(
         job_id=job_id, prompt_id=ack.prompt_id, response_id=response.response_id,
         action=ack.action, status=ack.status, duplicate=ack.duplicate, prompt=ack.prompt,

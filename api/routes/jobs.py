@@ -11,6 +11,7 @@ from api.auth import Caller, CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
 from api.idempotency import fingerprint, job_id_for
+from api.limits import LimitsDep
 from api.responses import ModelResponse
 from api.schemas import (
     USER_ID_PATTERN,
@@ -35,18 +36,28 @@ async def create_job(
     gateway: GatewayDep,
     settings: SettingsDep,
     caller: CallerDep,
+    limits: LimitsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> CreateJobResponse:
     owner = _owner_for_create(body, caller)
     _check_webhook_host(body, settings)
     job_id = job_id_for(owner, idempotency_key) if idempotency_key is not None else None
-    if job_id is None or not await gateway.exists(job_id):
-        cap = settings.max_active_jobs_per_user
-        if cap and await gateway.active_jobs(owner) >= cap:
-            raise ApiError(429, f"{owner!r} already has {cap} active jobs "
-                                "(SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER); finish or cancel some.")
-    job = JobInput(
-        job_id=job_id or str(uuid.uuid4()),
+    # The owner's creates run one at a time, so the rate and the active-job cap hold
+    # under a burst (api/limits.py); a retry naming an existing job is neither charged nor
+    # refused.
+    async with limits.create(owner, may_exist=job_id is not None) as admission:
+        if job_id is None or not await gateway.exists(job_id):
+            await admission.check(gateway)
+        job = _job_input(body, owner, job_id or str(uuid.uuid4()), settings)
+        existing = await gateway.start(job, fingerprint(owner, body) if job_id else None)
+        admission.started(job.job_id)
+    return CreateJobResponse(job_id=job.job_id,
+                             status=existing.status if existing else JobStatus.PENDING)
+
+
+def _job_input(body: CreateJobRequest, owner: str, job_id: str, settings: Settings) -> JobInput:
+    return JobInput(
+        job_id=job_id,
         task_description=body.task_description,
         user_id=owner,
         enable_hitl_confirm=body.enable_hitl_confirm,
@@ -64,9 +75,6 @@ async def create_job(
         operator_webhook=bool(settings.webhook_url),
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
     )
-    existing = await gateway.start(job, fingerprint(owner, body) if job_id else None)
-    return CreateJobResponse(job_id=job.job_id,
-                             status=existing.status if existing else JobStatus.PENDING)
 
 
 def _check_webhook_host(body: CreateJobRequest, settings: Settings) -> None:

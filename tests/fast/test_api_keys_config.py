@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.auth import ApiKeys, KeysConfigError, hash_key
+from api.errors import ApiError
 from common.settings import Settings
 
 ENTRY = {"key_sha256": hash_key("alice-key"), "user_id": "alice", "role": "user"}
@@ -17,10 +18,26 @@ def keys_from(**settings: object) -> ApiKeys:
     return ApiKeys.from_settings(Settings(**settings))  # type: ignore[arg-type]
 
 
-def test_no_keys_setting_is_open_local_mode() -> None:
-    keys = keys_from()
+def test_no_keys_setting_refuses_to_start_and_names_the_settings() -> None:
+    with pytest.raises(KeysConfigError) as err:
+        keys_from(api_keys=None, api_keys_file=None, open_mode=False)
+    for setting in ("SKILL_FLEET_API_KEYS_FILE", "SKILL_FLEET_API_KEYS",
+                    "SKILL_FLEET_OPEN_MODE=1"):
+        assert setting in str(err.value)
+
+
+def test_open_mode_is_asked_for_explicitly() -> None:
+    keys = keys_from(api_keys=None, api_keys_file=None, open_mode=True)
     assert not keys.configured
     assert keys.caller(None).open_mode
+
+
+def test_keys_win_over_open_mode() -> None:
+    keys = keys_from(api_keys=json.dumps([ENTRY]), api_keys_file=None, open_mode=True)
+    assert keys.configured
+    with pytest.raises(ApiError) as err:
+        keys.caller(None)
+    assert err.value.status_code == 401
 
 
 @pytest.mark.parametrize("text", ["", "  \n", "[]", '{"keys": []}'])

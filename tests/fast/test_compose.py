@@ -324,8 +324,27 @@ def test_api_and_worker_agree_on_temporal_and_storage() -> None:
 def test_secrets_are_not_baked_into_the_compose_file() -> None:
     for name in services():
         for var, value in environment(name).items():
-            if re.search(r"API_KEY|SECRET|TOKEN", var):
+            if re.search(r"API_KEY|SECRET|TOKEN", var) and not (
+                    var.endswith("_FILE") and str(value).startswith("/run/secrets/")):
                 assert value is None, f"{name}: {var} must be passed through, not set here"
+
+
+def test_the_api_needs_a_keys_file_and_never_runs_open() -> None:
+    """`docker compose up` without SKILL_FLEET_API_KEYS_FILE stops with a message; with it,
+    the host file is the API's keys file (a secret mount: edits reach the running API)."""
+    path = environment(API)["SKILL_FLEET_API_KEYS_FILE"]
+    assert path and path.startswith("/run/secrets/")
+    secret = path.removeprefix("/run/secrets/")
+    assert secret in services()[API].get("secrets", [])
+    source = str(compose()["secrets"][secret]["file"])
+    with pytest.raises(KeyError, match=r"SKILL_FLEET_API_KEYS_FILE.*python -m api\.auth"):
+        interpolate(source)
+    assert interpolate(source, {"SKILL_FLEET_API_KEYS_FILE": "./keys.json"}) == "./keys.json"
+    for name in services():
+        assert "SKILL_FLEET_OPEN_MODE" not in environment(name), name
+        assert "SKILL_FLEET_API_KEYS" not in environment(name), f"{name}: keys go in the file"
+    # In the image the API binds 0.0.0.0: open mode there refuses to start.
+    assert re.search(r"\bSKILL_FLEET_API_HOST=0\.0\.0\.0\b", DOCKERFILE.read_text())
 
 
 # ----------------------------------------------------------------------------- ports

@@ -28,7 +28,7 @@ def skills_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(skills_root: Path) -> Settings:
-    """Open local mode (no keys): every caller is an admin."""
+    """Open local mode (no keys, SKILL_FLEET_OPEN_MODE=1): every caller is an admin."""
     return make_settings(skills_root)
 
 

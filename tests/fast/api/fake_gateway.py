@@ -7,7 +7,8 @@ A call that never reached the fake is the proof that a refused request changed n
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,9 @@ class FakeGateway:
     existing: set[str] = field(default_factory=set)
     active: int = 0
     is_healthy: bool = True
+    # Visibility that has not caught up: started jobs are neither counted nor listed, and
+    # every visibility call and start yields to the loop, as a real RPC would.
+    visibility_lag: bool = False
     start_result: JobView | None = None
     jobs_page: tuple[list[JobSummary], str | None] = ([], None)
     inbox_page: tuple[list[InboxItem], str | None] = ([], None)
@@ -59,12 +63,24 @@ class FakeGateway:
         return [c.args for c in self.calls if c.name == name]
 
     async def start(self, job: JobInput, fingerprint: str | None = None) -> JobView | None:
+        await self._rpc()
         self._record("start", job=job, fingerprint=fingerprint)
         return self.start_result
 
     async def active_jobs(self, user_id: str) -> int:
+        await self._rpc()
         self._record("active_jobs", user_id=user_id)
         return self.active
+
+    async def listed(self, job_ids: Sequence[str]) -> set[str]:
+        """Without lag, visibility lists every started job (and `active` counts it)."""
+        await self._rpc()
+        self._record("listed", job_ids=list(job_ids))
+        return set() if self.visibility_lag else set(job_ids)
+
+    async def _rpc(self) -> None:
+        if self.visibility_lag:
+            await asyncio.sleep(0)
 
     async def exists(self, job_id: str) -> bool:
         self._record("exists", job_id=job_id)

@@ -38,9 +38,16 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+BASE_URL = "http://localhost"  # open local mode answers only to a localhost Host header
+
+
 def make_settings(skills_root: Path, **overrides: Any) -> Settings:
-    """Every setting the API reads, given explicitly, so the environment cannot leak in."""
+    """Every setting the API reads, given explicitly, so the environment cannot leak in.
+
+    Without keys the app runs in open local mode (SKILL_FLEET_OPEN_MODE=1)."""
+    keyless = overrides.get("api_keys") is None and overrides.get("api_keys_file") is None
     values: dict[str, Any] = {
+        "open_mode": keyless,
         "skills_root": skills_root,
         "temporal_namespace": "default",
         "task_queue": "skill-fleet-fast",
@@ -54,6 +61,10 @@ def make_settings(skills_root: Path, **overrides: Any) -> Settings:
         "webhook_url": None,
         "webhook_allowed_hosts": [],
         "sse_heartbeat_seconds": None,
+        "create_rate_per_minute": 30,
+        "create_burst": None,
+        "max_event_streams_per_user": 8,
+        "max_waits_per_user": 16,
         **overrides,
     }
     return Settings(**values)
@@ -83,10 +94,12 @@ class Api:
             return gateway
 
         self.app.dependency_overrides[get_gateway] = fake
+        self.app.state.limits = None  # a new gateway, new limits (built on first use)
 
     def use_real(self, temporal: StubTemporal) -> None:
         """The real gateway, built as the lifespan builds it, over `temporal`."""
         self.app.dependency_overrides.pop(get_gateway, None)
+        self.app.state.limits = None
         self.app.state.gateway = CountingJobGateway(temporal, self.settings)  # type: ignore[arg-type]
 
     async def raw(self, method: str, target: bytes, *, body: bytes = b"",
@@ -100,8 +113,8 @@ class Api:
             "method": method, "scheme": "http", "root_path": "",
             "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path,
             "query_string": query, "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-            "headers": [(b"host", b"testserver"), *(headers or [])],
+            "server": ("127.0.0.1", 80),
+            "headers": [(b"host", b"localhost"), *(headers or [])],
         }
         if not any(k.lower() == b"content-length" for k, _ in scope["headers"]):
             scope["headers"].append((b"content-length", str(len(body)).encode()))
@@ -137,7 +150,7 @@ async def running_api(settings: Settings, *, gateway: FakeGateway | None = None,
     async with app.router.lifespan_context(app):
         # raise_app_exceptions=False: an unhandled error is the 500 a server would send.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
             api = Api(app, http, settings)
             if gateway is not None:
                 api.use_fake(gateway)

@@ -33,7 +33,7 @@ from cli.main import app as cli_app
 from common.settings import Settings
 from tests.fast.cli.fakes import FakeGateway, StreamSide
 
-API_URL = "http://skill-fleet.test"
+API_URL = "http://localhost:8765"  # open local mode answers only to localhost
 KEY = "cli-secret"
 ADMIN_KEY = "cli-admin"
 CORPUS = Path(__file__).parents[2] / "data" / "skill_corpus"
@@ -125,7 +125,8 @@ def serve_api(fake: FakeGateway, skills_root: Path,
 
     def serve(**settings: Any) -> TestClient:
         config = Settings(**{"temporal_address": "127.0.0.1:9", "skills_root": skills_root,
-                             "api_keys": None, "api_keys_file": None, **settings})
+                             "api_keys": None, "api_keys_file": None,
+                             "open_mode": "api_keys" not in settings, **settings})
         # Temporal is never called: the gateway is replaced, so any client object will do.
         app = create_app(config, client=cast(Client, object()))
 
@@ -134,7 +135,7 @@ def serve_api(fake: FakeGateway, skills_root: Path,
             return StreamSide(fake) if request.url.path.endswith("/events") else fake
 
         app.dependency_overrides[get_gateway] = gateway
-        client = clients[0].enter_context(TestClient(app))
+        client = clients[0].enter_context(TestClient(app, client=("127.0.0.1", 50000)))
         monkeypatch.setattr("cli.main.ApiClient",
                             functools.partial(ApiClient, transport=AppTransport(client)))
         return client

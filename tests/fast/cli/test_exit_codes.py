@@ -77,7 +77,7 @@ def test_slow_api_exits_3(runner: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unavailable_api_exits_3(cli: Cli, fake: FakeGateway) -> None:
     fake.fail["view"] = ApiError(503, "Temporal is not reachable or did not answer in time")
-    exits_with(cli("show", JOB_ID), 3, "the API at http://skill-fleet.test is unavailable: "
+    exits_with(cli("show", JOB_ID), 3, "the API at http://localhost:8765 is unavailable: "
                                  "Temporal is not reachable")
 
 
@@ -161,7 +161,8 @@ def test_request_the_api_rejects_exits_2(cli: Cli, fake: FakeGateway, args: list
     (["respond", JOB_ID], "Missing option '--action'"),
     (["respond", JOB_ID, "--action", "approve"], "--action"),
     (["respond", JOB_ID, "--action", "proceed", "--prompt-id", "0"], "--prompt-id"),
-    (["respond", JOB_ID, "--action", "revise"], "--feedback is required with --action revise"),
+    (["respond", JOB_ID, "--action", "revise"],
+         "--feedback (or an edit) is required with"),
     (["validate"], "Missing argument 'path'"),
     (["validate", "/no/such/skill"], "does not exist"),
 ])

@@ -177,7 +177,7 @@ def test_stream_outage_is_retried(cli: Cli, fake: FakeGateway,
     result = cli("attach", JOB_ID)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("retrying ...") == 1  # said once per outage, not per attempt
-    assert "the API at http://skill-fleet.test is unavailable: Temporal is not reachable" in (
+    assert "the API at http://localhost:8765 is unavailable: Temporal is not reachable" in (
         result.stdout)
     assert "✔ Completed" in result.stdout
 

@@ -91,7 +91,7 @@ def test_action_by_prefix_or_default(typed: str, action: str) -> None:
 def test_unknown_action_is_asked_again() -> None:
     typist = Typist("approve", "proceed")
     assert collect_answer(make_prompt(HitlType.CONFIRM), typist) == {"action": "proceed"}
-    assert "Choose one of: proceed, revise, cancel." in typist.text
+    assert "Choose one of: proceed, revise, cancel, edit." in typist.text
 
 
 def test_revise_is_not_offered_over_the_limit() -> None:

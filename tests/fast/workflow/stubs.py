@@ -38,6 +38,7 @@ class ScriptedActivities:
 
     def __init__(self, skills_root: Path, verdicts: list[bool]) -> None:
         self.verdicts = verdicts
+        self.planned: list[UnderstandInput] = []
         self.generated: list[GenerateInput] = []
         self.validated: list[ValidateInput] = []
         self._drafts = DraftActivities(skills_root)
@@ -49,6 +50,7 @@ class ScriptedActivities:
 
     @activity.defn(name=names.ACTIVITY_UNDERSTAND)
     async def understand(self, request: UnderstandInput) -> Understanding:
+        self.planned.append(request)
         return PLAN.model_copy(deep=True)
 
     @activity.defn(name=names.ACTIVITY_GENERATE)
@@ -56,7 +58,9 @@ class ScriptedActivities:
         self.generated.append(request)
         version = len(self.generated)
         return SkillContent(skill_md=f"---\nname: ticket-triage\n---\n\n# Version {version}\n\n"
-                                     f"{request.feedback or 'First draft.'}\n")
+                                     f"{request.feedback or 'First draft.'}\n",
+                            files={"references/checklist.md": "- [ ] Checked\n"},
+                            author="model")
 
     @activity.defn(name=names.ACTIVITY_VALIDATE)
     async def validate(self, request: ValidateInput) -> ValidationReport:

@@ -69,8 +69,11 @@ async def test_revise_feedback_reaches_the_next_version(harness: Harness) -> Non
 
     second = (await job.answer(first.prompt_id, "revise", wait=10, feedback=FEEDBACK)).prompt
     assert second is not None and second.type is HitlType.PREVIEW
-    assert FEEDBACK in second.data["content"]
-    assert second.data["version"] == 2
+    # the offline author cannot rewrite prose: the text stays and the prompt says so
+    assert second.data["content"] == first.data["content"]
+    [note] = second.data["author_notes"]
+    assert f'"{FEEDBACK.rstrip(".")}"' in note and "cannot rewrite" in note
+    assert second.data["version"] == 2 and second.data["author"] == "offline"
     assert second.data["previous_content"] == first.data["content"]
     assert (second.revisions_used, second.revisions_left) == (1, 2)
     state = await job.state()
@@ -80,7 +83,8 @@ async def test_revise_feedback_reaches_the_next_version(harness: Harness) -> Non
     assert (await job.answer(second.prompt_id, wait=10)).status is JobStatus.COMPLETED
     done = await job.state()
     assert done.draft_path is not None
-    assert FEEDBACK in (harness.skills_root / done.draft_path / "SKILL.md").read_text()
+    on_disk = (harness.skills_root / done.draft_path / "SKILL.md").read_text()
+    assert on_disk == first.data["content"] and FEEDBACK not in on_disk
 
 
 async def test_the_revision_cap_leaves_only_proceed_or_cancel(harness: Harness) -> None:

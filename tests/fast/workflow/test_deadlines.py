@@ -65,8 +65,8 @@ async def test_timeout_proceed_accepts_the_suggested_structure_fix(harness: Harn
 
     assert done.status is JobStatus.COMPLETED, done.error
     assert [e.data["type"] for e in of_kind(done.events, "prompt_raised")] == ["structure_fix"]
-    assert done.skill_name == "reviews-python-pull-requests"
-    assert done.draft_path == f"_drafts/{job.id}/development/reviews-python-pull-requests"
+    assert done.skill_name == "python-pull-requests"
+    assert done.draft_path == f"_drafts/{job.id}/development/python-pull-requests"
 
 
 async def test_reminders_then_escalation_then_timeout(harness: Harness) -> None:

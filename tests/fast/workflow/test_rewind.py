@@ -33,10 +33,14 @@ async def test_rewind_to_understanding_plans_again_with_the_edits(harness: Harne
     # the plan is made again: a new confirm with the edited name
     confirm2 = await job.wait_prompt(HitlType.CONFIRM, after=preview.prompt_id)
     assert confirm2.data["summary"]["skill_name"] == "support-ticket-triage" != first_name
+    # the feedback reached the offline author, which says it cannot apply it
+    [note] = confirm2.data["author_notes"]
+    assert f'"{FEEDBACK.rstrip(".")}"' in note and "cannot rewrite the plan" in note
+    assert "-skill_name: " in confirm2.data["diff"]
     preview2 = (await job.answer(confirm2.prompt_id, wait=10)).prompt
     assert preview2 is not None and preview2.type is HitlType.PREVIEW
-    # the feedback reached the author; the first version is kept in the history
-    assert FEEDBACK in preview2.data["content"]
+    # the first version is kept in the history; nothing is pasted into the new one
+    assert FEEDBACK not in preview2.data["content"]
     assert preview2.data["version"] == 2
     assert preview2.data["previous_content"] == preview.data["content"]
 
