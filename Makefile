@@ -14,7 +14,7 @@ TEST_WORKERS ?= 3
 # pytest's assertion rewrites are then compiled once, not once per process.
 test test-fast test-chaos test-fuzz coverage bench-quick: export PYTHONDONTWRITEBYTECODE =
 
-.PHONY: run test test-fast test-chaos test-fuzz coverage lint sync clean bench bench-quick
+.PHONY: run test test-fast test-chaos test-fuzz coverage lint sync clean bench bench-quick browser
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -28,7 +28,24 @@ sync: $(UV)
 run: sync
 	$(UV) run --frozen python -m devstack
 
-test: sync
+# The reviewer page's browser tests (tests/browser/) drive Debian's Chromium through
+# Playwright, which cannot download a browser of its own here. As root this installs it;
+# otherwise it stops and says what to install.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Chromium for the browser tests (apt-get install chromium) ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends chromium \
+	  || { apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+	else \
+	  echo "The browser tests need Chromium at $(CHROMIUM). Install it as root:" >&2; \
+	  echo "  sudo apt-get install -y --no-install-recommends chromium   (Debian/Ubuntu)" >&2; \
+	  echo "then run 'make test' again." >&2; exit 1; \
+	fi
+
+test: sync browser
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen pytest -q -n $(TEST_WORKERS) --dist worksteal
 
@@ -61,7 +78,7 @@ bench-quick: sync
 
 # The default suite with line coverage of the product packages, worker/API subprocesses
 # included (coverage's subprocess patch); per-package totals printed at the end.
-coverage: sync
+coverage: sync browser
 	rm -rf .coverage-data
 	$(UV) run --frozen pytest -q -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=
 	$(UV) run --frozen python -m tests.coverage_by_package

@@ -23,6 +23,7 @@ from api.metrics import (
 from api.namespace_guard import NamespaceGuard
 from api.path_guard import LineBreakPathMiddleware
 from api.routes import drafts, events, health, hitl, inbox, jobs, skills
+from api.ui import mount_ui
 from common.logging import configure_logging
 from common.namespace_check import NamespaceMisconfigured
 from common.settings import Settings, get_settings
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
     app.include_router(inbox.router, prefix=API_PREFIX)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(skills.router, prefix=API_PREFIX)
+    mount_ui(app, settings)  # the reviewer page under /ui/
     return app
 
 

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     # SSE heartbeat comment interval; unset means api.event_stream.HEARTBEAT_SECONDS (15).
     sse_heartbeat_seconds: float | None = Field(default=None, gt=0)
 
+    # Reviewer page (/ui/): the key that signs its session cookies (unset: a random one per
+    # process, so a restart signs everyone out), and the Temporal Web UI's address for the
+    # job page's link (e.g. http://127.0.0.1:8233; unset: no link).
+    ui_session_secret: str | None = Field(default=None, repr=False)
+    temporal_ui_url: str | None = None
     # Per-user limits (api/limits.py), refused with 429. Creates: a token bucket of
     # create_rate_per_minute (0: off) holding create_burst tokens (unset: the rate rounded
     # up). Concurrent event streams, and answers held with ?wait=, per user (0: no cap).
