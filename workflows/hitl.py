@@ -1,8 +1,9 @@
-"""Human checkpoints: which answers each prompt accepts, and why an answer is refused.
+"""Human checkpoints: which answers each prompt accepts, and why a message is refused.
 
-Pure and deterministic, so the workflow's update validator, its signal handler
-and the API's own documentation all use the same rules. The JSON Schema shown
-with a prompt is the schema the answer is checked against.
+Pure and deterministic, so the workflow's update validators, its signal handler
+and the API's own documentation all use the same rules: an answer, a rewind and a
+promotion are refused with the same `Refusal`, whose kind the API maps to a status.
+The JSON Schema shown with a prompt is the schema the answer is checked against.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from workflows.models import (
     HitlPrompt,
     HitlResponse,
     HitlType,
+    JobState,
     JobStatus,
     Phase,
+    PromoteRequest,
+    RewindRequest,
     no_control_chars,
 )
 
@@ -160,10 +164,46 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an answer is not applied. `kind` maps to an HTTP status in the API."""
+    """Why an answer, rewind or promotion is not applied. `kind` maps to an HTTP status in
+    the API (`api.job_gateway`'s REFUSAL_STATUS, REWIND_REFUSAL_STATUS, PROMOTE_REFUSAL_STATUS).
+    """
 
-    kind: str  # "nothing_pending" | "stale_prompt" | "invalid_answer" | "revision_limit"
+    kind: str  # answers: "nothing_pending" | "stale_prompt" | "invalid_answer" | "revision_limit"
     message: str
+
+
+PROMOTION_RUNNING = Refusal("promotion_in_progress", "A promotion of this job is already running.")
+
+
+def rewind_refusal(state: JobState, request: RewindRequest, *, waiting: bool) -> Refusal | None:
+    """Why the job cannot go back to `request.to` now, or None; `waiting`: a prompt is open."""
+    used = state.revisions.get("rewind", 0)
+    if not waiting:
+        return Refusal("not_waiting", "Rewind is possible only while the job waits at a "
+                                      "checkpoint.")
+    if used >= state.options.max_revisions:
+        return Refusal("revision_limit", f"Rewind limit reached ({used} used); only proceed "
+                                         "or cancel are accepted.")
+    if request.to != Phase.UNDERSTANDING.value and state.understanding is None:
+        return Refusal("invalid_rewind", "There is no plan yet; rewind to understanding.")
+    if request.to == Phase.VALIDATION.value and state.content is None:
+        return Refusal("invalid_rewind", "There is no skill yet; rewind to generation.")
+    return None
+
+
+def promotion_refusal(state: JobState, request: PromoteRequest, *,
+                      running: bool) -> Refusal | None:
+    """Why the draft cannot be promoted now, or None; `running`: a promotion is under way."""
+    if state.status is not JobStatus.COMPLETED:
+        return Refusal("not_completed", f"The job is {state.status.value}, not completed.")
+    if not state.draft_path:
+        return Refusal("no_draft", "The job has no draft to promote.")
+    if not state.validation_passed and not request.force:
+        return Refusal("validation_failed",
+                       "The skill did not pass validation; promote with force=true to accept it.")
+    if running:
+        return PROMOTION_RUNNING
+    return None
 
 
 def check_response(

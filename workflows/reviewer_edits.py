@@ -12,7 +12,7 @@ import difflib
 from typing import Any
 
 from workflows.activity_models import SkillContent, Understanding
-from workflows.models import HitlResponse, HitlType, JobState
+from workflows.models import HitlResponse, HitlType, JobState, RewindEdits
 from workflows.taxonomy import CATEGORIES, MAX_CATEGORY_SEGMENTS, category_pattern
 
 PLAN_FIELDS = ("skill_name", "description", "category", "outline")
@@ -195,6 +195,18 @@ def plan_text(plan: Understanding) -> str:
 
 def plan_diff(old: Understanding, new: Understanding) -> str:
     return _joined(_diff(plan_text(old), plan_text(new), "plan"))
+
+
+def rewound_plan(plan: Understanding, edits: RewindEdits) -> Understanding:
+    """The plan a rewind to generation goes on with: the rewind's name, description, outline."""
+    updates = {k: v for k, v in {"skill_name": edits.skill_name,
+                                "description": edits.description,
+                                "outline": edits.outline}.items() if v}
+    rewound = plan.model_copy(update=updates)
+    if edits.skill_name:
+        category = rewound.taxonomy_path.rpartition("/")[0] or rewound.category or "general"
+        rewound.taxonomy_path = f"{category}/{edits.skill_name}"
+    return rewound
 
 
 def shown(diff: str | None, limit: int = MAX_SHOWN_DIFF_CHARS) -> str | None:

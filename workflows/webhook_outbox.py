@@ -23,7 +23,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import names
-    from workflows.models import JobEvent, WebhookInput, WebhookTarget
+    from workflows.models import JobEvent, JobInput, JobState, WebhookInput, WebhookTarget
 
 WEBHOOK_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=15),
@@ -40,6 +40,9 @@ NOT_DELIVERED = frozenset({"webhook_failed"})
 # (activities.webhook_policy.REFUSED_TYPE; not imported: workflow code stays HTTP-free).
 REFUSED_TYPE = "WebhookRefused"
 SUMMARY = {"operator": "Operator webhook", "job": "Webhook"}
+
+# Events also go to the operator's receiver, named in the job, resolved by the worker.
+PATCH_OPERATOR_WEBHOOK = "operator-webhook-receiver"
 
 MakeInput = Callable[[WebhookTarget, JobEvent], WebhookInput]
 OnFailure = Callable[[WebhookTarget, JobEvent, str], None]
@@ -89,3 +92,25 @@ class WebhookOutbox:
 
     def close(self) -> None:
         self._closing = True
+
+
+def webhook_targets(job: JobInput) -> list[WebhookTarget]:
+    """The operator's receiver if the deployment has one, and the job's own if it set one.
+
+    Jobs started before `operator_webhook` existed carry at most a URL: one receiver, as
+    then. The patch covers a job the new API started on a worker that did not know the
+    operator's receiver yet: replayed on a new worker, it keeps the one receiver it had.
+    """
+    operator = job.operator_webhook and workflow.patched(PATCH_OPERATOR_WEBHOOK)
+    targets: list[WebhookTarget] = ["operator"] if operator else []
+    return [*targets, "job"] if job.webhook_url else targets
+
+
+def webhook_input(state: JobState, target: WebhookTarget, event: JobEvent) -> WebhookInput:
+    """One delivery, with the job's status and phase when it is sent.
+
+    The operator's receiver is named, not addressed: the worker knows its URL.
+    """
+    url = (state.options.webhook_url or "") if target == "job" else ""
+    return WebhookInput(target=target, url=url, job_id=state.job_id, user_id=state.user_id,
+                        status=state.status, phase=state.current_phase, event=event)

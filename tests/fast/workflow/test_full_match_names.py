@@ -10,9 +10,9 @@ from __future__ import annotations
 from temporalio.client import WorkflowHistory
 
 from tests.fast.workflow.jobs import Harness, eventually, refusal
+from workflows.checkpoints import PATCH_FULL_MATCH_NAMES
 from workflows.hitl import SKILL_NAME_PATTERN
 from workflows.models import HitlType, JobStatus
-from workflows.skill_job import PATCH_FULL_MATCH_NAMES
 
 BAD_NAME_TASK = "Create a skill named Bad_Name that reviews Python pull requests"
 

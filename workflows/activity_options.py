@@ -1,0 +1,32 @@
+"""Timeouts and retries of the job's activities: one place for the workflow and its parts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+# Authoring calls a model: allow minutes, notice a dead worker within seconds.
+AUTHOR_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=5),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=4,
+    ),
+}
+FILE_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500),
+        maximum_interval=timedelta(seconds=10),
+        maximum_attempts=10,
+    ),
+    # A cancelled save must have stopped writing before the draft is removed.
+    "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+}
