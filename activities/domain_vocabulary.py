@@ -147,3 +147,76 @@ def term_weights() -> dict[tuple[str, ...], tuple[str, int]]:
         for term in tools:
             table[tuple(term.split())] = (AREA_CATEGORY[area], TOOL_WEIGHT)
     return table
+
+# Trigger cases (`activities.offline_trigger_cases`): other words a user types for a job's
+# verb, and per category neighbouring jobs that share a tool ("{tool}") but do something else.
+VERB_SYNONYMS: dict[str, str] = {
+    "review": "go over", "write": "put together", "draft": "put together", "create": "put together",
+    "make": "put together", "build": "put together", "generate": "put together",
+    "turn": "convert", "convert": "turn", "fill": "complete", "plan": "prepare",
+    "triage": "debug", "debug": "troubleshoot", "diagnose": "troubleshoot",
+    "investigate": "dig into", "analyze": "dig into", "analyse": "dig into",
+    "summarise": "boil down", "summarize": "boil down", "audit": "scan", "scan": "audit",
+    "fix": "repair", "refactor": "clean up", "design": "lay out", "test": "exercise",
+    "document": "describe", "explain": "walk me through", "monitor": "keep an eye on",
+    "migrate": "move", "optimize": "speed up", "optimise": "speed up", "clean": "tidy up",
+    "check": "verify", "find": "track down", "extract": "pull out", "deploy": "roll out",
+}
+
+NEIGHBOUR_JOBS: dict[str, tuple[str, ...]] = {
+    "development": (
+        "Set up {tool} on a new laptop with the editor plugins",
+        "Explain to a beginner how {tool} differs from its alternatives",
+        "Rename a package across a large {tool} codebase",
+        "Write unit tests for a small {tool} helper function",
+    ),
+    "testing": (
+        "Write load tests for a checkout endpoint with {tool}",
+        "Install {tool} and wire it into a new CI job",
+        "Publish a {tool} coverage badge in the README",
+    ),
+    "devops": (
+        "Write a {tool} module that provisions a storage bucket",
+        "Estimate the monthly cloud bill of our {tool} setup",
+        "Upgrade {tool} to the latest major version on every server",
+        "Set up single sign-on for the {tool} console",
+    ),
+    "observability": (
+        "Build a {tool} dashboard of request rates per endpoint",
+        "Set log retention limits in {tool} to cut storage costs",
+        "Write next quarter's on-call rotation schedule in {tool}",
+    ),
+    "data": (
+        "Load last year's orders into {tool} for the finance team",
+        "Explain window functions in {tool} with a short example",
+        "Design a star schema for a sales warehouse in {tool}",
+        "Make a bar chart of monthly sign-ups with {tool}",
+    ),
+    "security": (
+        "Set up single sign-on with {tool} for the whole company",
+        "Write a security awareness quiz about {tool} for new hires",
+        "Compare {tool} pricing tiers for a small team",
+    ),
+    "documents": (
+        "Merge several {tool} files into one and number the pages",
+        "Add a watermark to every page of a {tool} file",
+        "Translate a {tool} contract into Spanish",
+    ),
+    "writing": (
+        "Translate the {tool} into Spanish",
+        "Suggest five catchy titles for the {tool}",
+        "Count the words in the {tool} and trim it to 500",
+    ),
+    # For a task that names no tool: its subject in jobs that fit any noun phrase.
+    "subject": (
+        "Translate the {tool} into Spanish",
+        "Suggest five catchy titles about {tool}",
+        "Explain {tool} to a non-technical manager",
+        "Count the words in the {tool}",
+    ),
+    "general": (
+        "Explain what {tool} is to a non-technical manager",
+        "Compare {tool} with its main alternatives",
+        "Set up {tool} for a new teammate",
+    ),
+}

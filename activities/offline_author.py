@@ -17,8 +17,8 @@ from activities.offline_feedback import (
     written_for,
 )
 from activities.offline_naming import plan_naming
+from activities.offline_trigger_cases import example_requests, near_misses as neighbouring_requests
 from skill_format import render_skill_md
-from skill_format.triggers import would_trigger
 from workflows.models import (
     ClarifyingQuestion,
     GenerateInput,
@@ -123,22 +123,9 @@ class OfflineAuthor:
         phrase = naming.phrase.imperative + (f" ({extra})" if extra else "")
         description = request.description or naming.description
         topics = subject
-        # Named by its topics alone, a request may share only generic words ("code reviews")
-        # with the description; then the example says the job instead.
-        by_topic = f"Help me with {naming.subject}."
-        if not would_trigger(description, by_topic):
-            by_topic = f"Please {phrase}."
-        examples = [
-            f"Can you {phrase}?",
-            f"I need to {phrase} for my project.",
-            by_topic,
-            f"What is the best way to {phrase}?",
-        ]
-        near_misses = [
-            "Tell me a joke about cats.",
-            "Translate this sentence into French.",
-            "What is the weather tomorrow?",
-        ]
+        # Cases from other words than the description's, and neighbouring jobs: they can fail.
+        examples = example_requests(naming)
+        near_misses = neighbouring_requests(naming, planned_from)
         constraints = [f"{k}: {v}" for k, v in request.clarifications.items()]
         return Understanding(
             domain=" ".join(subject[:2]), category=category, topics=topics,

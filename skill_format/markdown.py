@@ -265,6 +265,13 @@ def prose_lines(text: str) -> list[tuple[int, str]]:
     ]
 
 
+def lines_and_code(text: str) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The lines as the parser splits them (over-long lines emptied) and the 0-based indexes
+    of the lines inside fenced or indented code, fence lines included."""
+    document = _read(text)
+    return document.lines, document.code_lines
+
+
 def headings(text: str) -> list[tuple[int, str, int]]:
     """(level, title, line number) for every ATX or setext heading outside code."""
     return [(h.level, h.title, h.line) for h in _read(text).headings]

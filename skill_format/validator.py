@@ -74,6 +74,7 @@ def validate_folder_model(
         trigger_cases=cases,
         strengths=score.strengths,
         weaknesses=score.weaknesses,
+        findings=score.findings,
         part_weights=dict(WEIGHTS),
         pass_threshold=pass_threshold,
     )

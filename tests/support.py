@@ -12,6 +12,7 @@ import httpx
 
 from devstack.processes import ManagedProcess, free_port, http_ok, python_process, wait_until
 from devstack.temporal_server import TemporalDevServer, wait_for_namespace
+from tests.skeleton import SKELETON_PASS_THRESHOLD
 
 API = "/api/v2"
 
@@ -47,6 +48,7 @@ class LocalStack:
             "SKILL_FLEET_WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2",
             # An API started without keys runs open on loopback; keys in `extra` win.
             "SKILL_FLEET_OPEN_MODE": "1",
+            "SKILL_FLEET_PASS_THRESHOLD": str(SKELETON_PASS_THRESHOLD),
             **extra,
         }
 

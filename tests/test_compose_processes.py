@@ -37,6 +37,7 @@ from tests.fast.test_compose import (
     script,
     services,
 )
+from tests.skeleton import SKELETON_PASS_THRESHOLD
 from tests.support import API as API_PREFIX, create_job, wait_status
 
 WORKERS = 3
@@ -173,7 +174,10 @@ def test_compose_api_and_three_workers_share_the_work(tmp_path: Path) -> None:
         assert option(api_args, "--host") == "0.0.0.0"
         api_args[api_args.index("--host") + 1] = "127.0.0.1"
         mounts = {**_volume_paths(API, volumes), **_secret_paths(API, tmp_path)}
-        api = _process("api", api_args, _container_env(API, address, mounts), logs / "api.log")
+        api_env = _container_env(API, address, mounts)
+        # The offline skeleton under the default pass mark stops for a human (tests.skeleton).
+        api_env["SKILL_FLEET_PASS_THRESHOLD"] = str(SKELETON_PASS_THRESHOLD)
+        api = _process("api", api_args, api_env, logs / "api.log")
         children.append(api.start())
         url = f"http://127.0.0.1:{api_port}"
         for worker in workers:  # all polling before the first job, so each can take work

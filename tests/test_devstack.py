@@ -63,7 +63,13 @@ def test_run_command_stops_on_ctrl_c_and_keeps_jobs(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, r.text
                 time.sleep(0.5)
             assert r.status_code == 200, r.text
-            assert wait_status(http, job_id, ["completed"])["validation_passed"] is True
+            # The product's default pass mark: the offline skeleton fails it honestly and the
+            # job stops for a human, who may accept it.
+            review = wait_prompt(http, job_id, "validate")
+            assert review["data"]["report"]["passed"] is False
+            r = answer(http, job_id, review["prompt_id"], action="proceed")
+            assert r.status_code == 200, r.text
+            assert wait_status(http, job_id, ["completed"])["validation_passed"] is False
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)

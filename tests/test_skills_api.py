@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.skeleton import SKELETON_PASS_THRESHOLD
 from tests.support import API, LocalStack
 from tests.test_promotion import completed_job, new_tag, promote
 
@@ -119,7 +120,8 @@ def test_list_read_and_validate_a_promoted_skill(
     assert r.status_code == 200, r.text
     report = r.json()
     assert report["passed"] is True and report["errors"] == []
-    assert 0.75 <= report["score"] <= 1 and report["score_parts"]
+    # Passed under the stack's pass mark for the offline skeleton (tests.skeleton).
+    assert SKELETON_PASS_THRESHOLD <= report["score"] <= 1 and report["score_parts"]
     assert report["checks"] and set(report["checks"][0]) == {
         "check",
         "passed",

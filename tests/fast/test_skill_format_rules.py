@@ -446,9 +446,12 @@ def test_good_skill_passes_with_all_parts() -> None:
         == set(WEIGHTS)
         == {
             "trigger_clarity",
-            "structure",
+            "specificity",
+            "actionability",
             "examples",
             "conciseness",
+            "progressive_disclosure",
+            "structure",
             "link_integrity",
         }
     )
@@ -492,7 +495,9 @@ def test_thin_skill_scores_low_with_weaknesses() -> None:
     assert len(report.warnings) == 3
     assert report.score_parts["structure"] == pytest.approx(0.4)
     assert report.score_parts["examples"] == 0.0
-    assert report.score_parts["conciseness"] == 0.5
+    # under 60 words (0.5) and nothing in it specific to the task (0.3 of that)
+    assert report.score_parts["conciseness"] == pytest.approx(0.15)
+    assert report.score_parts["specificity"] == 0.0
     assert not report.passed and report.score < 0.75
     assert any(w.startswith("examples:") for w in report.weaknesses)
 
@@ -573,13 +578,17 @@ def test_long_body_is_a_warning_not_a_failure() -> None:
 
 
 def test_examples_count_wherever_they_are_shown() -> None:
+    """Concrete examples count under any heading or none; placeholders and mentions little."""
     assert validate_content(NAME, _skill()).score_parts["examples"] == 1.0
     labelled = validate_content(NAME, _expert_styled())  # Input:/Output: outside a heading
-    assert labelled.score_parts["examples"] == 0.7
-    fenced = BODY.replace("**Input:**", "Ask").replace("**Output:** a CSV", "```csv\nitem\n```\n")
+    assert labelled.score_parts["examples"] == 1.0
+    csv = "```csv\nitem,quantity,unit_price,total\nWidget A,3,4.50,13.50\n```\n"
+    fenced = BODY.replace("**Input:**", "Ask").replace("**Output:** a CSV", csv)
     assert validate_content(NAME, _expert_styled(fenced)).score_parts["examples"] == 0.7
+    empty = BODY.replace("**Input:**", "Ask").replace("**Output:** a CSV", "```csv\nitem\n```\n")
+    assert validate_content(NAME, _expert_styled(empty)).score_parts["examples"] == 0.35
     mention = BODY.replace("**Input:**", "For example,").replace("**Output:**", "giving")
-    assert validate_content(NAME, _expert_styled(mention)).score_parts["examples"] == 0.3
+    assert validate_content(NAME, _expert_styled(mention)).score_parts["examples"] == 0.2
     bare = BODY.replace("**Input:**", "Ask").replace("**Output:**", "giving")
     assert validate_content(NAME, _expert_styled(bare)).score_parts["examples"] == 0.0
 

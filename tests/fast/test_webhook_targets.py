@@ -32,6 +32,7 @@ from activities.webhook_policy import REFUSED, REFUSED_TYPE
 from api.job_gateway import JobGateway, sa_initial
 from common.settings import Settings
 from devstack.temporal_server import temporal_binary
+from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names, search_attributes as sa
 from workflows.models import JobInput, JobState, JobView, WebhookInput
 from workflows.skill_job import SkillJob
@@ -75,7 +76,8 @@ async def run_job(client: Client, skills_root: Path, delivery: RecordingDelivery
                   **options: object) -> JobState:
     """Run one job to its end (a short promotion window) on a worker of its own."""
     job = JobInput(job_id=str(uuid.uuid4()), task_description=TASK,
-                   promotion_window_seconds=0.1, **options)  # type: ignore[arg-type]
+                   promotion_window_seconds=0.1, pass_threshold=SKELETON_PASS_THRESHOLD,
+                   **options)  # type: ignore[arg-type]
     queue = f"webhooks-{uuid.uuid4().hex[:8]}"
     drafts = DraftActivities(skills_root)
     authoring = AuthoringActivities(OfflineAuthor())

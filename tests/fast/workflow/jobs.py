@@ -24,6 +24,7 @@ from activities.offline_author import OfflineAuthor
 from activities.promotion import PromotionActivities
 from activities.validation import validate_skill
 from api.job_gateway import sa_initial
+from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names
 from workflows.models import (
     EventsPage,
@@ -83,7 +84,10 @@ class Harness:
     handles: list[WorkflowHandle[Any, Any]]
 
     async def start(self, task: str = TASK, **options: Any) -> Job:
-        """Start a job with `JobGateway.start`'s options; `options` are JobInput fields."""
+        """Start a job with `JobGateway.start`'s options; `options` are JobInput fields.
+
+        The offline author's skeleton passes validation here (`tests.skeleton`)."""
+        options.setdefault("pass_threshold", SKELETON_PASS_THRESHOLD)
         job = JobInput(job_id=str(uuid.uuid4()), task_description=task, **options)
         handle = await self.client.start_workflow(
             names.WORKFLOW_TYPE,
