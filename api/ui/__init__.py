@@ -1,6 +1,7 @@
 """The reviewer page: a web inbox and checkpoint forms under /ui/, served by the API.
 
-`mount_ui(app, settings)` adds the routes (api/ui/routes.py) and the static files; the
+`mount_ui(app, settings)` adds the routes (api/ui/routes.py), the page's event streams
+(api/ui/live.py) and the static files; the
 session secret is made here, once per app (see api/ui/session.py).
 """
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from api.ui import job_list, live
 from api.ui.render import HERE, SECURITY_HEADERS
 from api.ui.routes import router
 from api.ui.session import UiSessions
@@ -33,4 +35,6 @@ class SecureStaticFiles(StaticFiles):
 def mount_ui(app: FastAPI, settings: Settings) -> None:
     app.state.ui_sessions = UiSessions.from_settings(settings)
     app.include_router(router)
+    app.include_router(live.router)  # the page's event streams
+    app.include_router(job_list.router)  # /ui/jobs
     app.mount("/ui/static", SecureStaticFiles(directory=HERE / "static"), name="ui-static")

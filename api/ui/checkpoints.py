@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.ui.diffs import from_unified, side_by_side, word_diff
 from api.ui.markdown_view import render_skill
 from api.ui.schema_form import Choice
 from workflows.models import HitlAction, HitlPrompt, HitlType
@@ -72,20 +73,28 @@ def checkpoint_context(prompt: HitlPrompt) -> dict[str, Any]:
         context["ambiguities"] = data.get("ambiguities") or []
     elif prompt.type is HitlType.STRUCTURE_FIX:
         context["issues"] = data.get("issues") or []
-        context["fixes"] = data.get("suggested_fixes") or []
+        context["fixes"] = [{**fix, "pieces": word_diff(str(fix.get("current") or ""),
+                                                        str(fix.get("suggested") or ""))}
+                            for fix in data.get("suggested_fixes") or []]
     elif prompt.type is HitlType.CONFIRM:
         summary = data.get("summary") or {}
         context["plan"] = [(key.replace("_", " ").capitalize(), value)
                            for key, value in summary.items()]
     elif prompt.type is HitlType.PREVIEW:
         source = str(data.get("content") or "")
+        previous = data.get("previous_content")
+        diff = data.get("diff")
+        rows = (side_by_side(str(previous), source) if previous is not None
+                else from_unified(str(diff)) if diff else None)
         context.update(source=source, rendered=render_skill(source),
                        version=data.get("version"), files=data.get("files") or [],
-                       previous=data.get("previous_content"))
+                       previous=previous, diff_rows=rows,
+                       author_notes=data.get("author_notes") or [])
     elif prompt.type is HitlType.VALIDATE:
         report = data.get("report") or {}
         checks = report.get("checks") or []
         groups = [(sev, [c for c in checks if c.get("severity", "error") == sev])
                   for sev in SEVERITY_ORDER]
-        context.update(report=report, check_groups=[(s, cs) for s, cs in groups if cs])
+        context.update(report=report, check_groups=[(s, cs) for s, cs in groups if cs],
+                       findings=[f for f in report.get("findings") or [] if f.get("message")])
     return context

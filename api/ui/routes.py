@@ -22,6 +22,7 @@ from api.auth import Caller, hash_key
 from api.deps import UncheckedGatewayDep
 from api.errors import ApiError
 from api.job_gateway import JobGateway
+from api.limits import LimitExceeded, Slot, caller_key, get_limits
 from api.schemas import AnswerRequest
 from api.ui.checkpoints import checkpoint_context, form_hints
 from api.ui.render import page, secure
@@ -37,7 +38,7 @@ from api.ui.session import (
 from workflows.models import HitlAction, HitlResponse, JobView
 
 # An answer's POST waits up to this long for the next prompt, so the page it redirects to
-# usually shows it already (the API's `?wait=`).
+# usually shows it already (the API's `?wait=`, counted against the same per-user cap).
 ANSWER_WAIT_SECONDS = 15.0
 INBOX_PAGE_SIZE = 200
 STALE = ("This prompt was already answered (in another tab, by another reviewer, or "
@@ -182,7 +183,8 @@ async def job_page(request: Request, gateway: JobGateway, view: JobView, *,
     context: dict[str, Any] = {"job": view, "prompt": prompt, "error": error,
                                "notice": notice, "checkpoint": None, "form": None,
                                "response_id": uuid.uuid4().hex, "events": [],
-                               "events_error": None, "web_ui": web_ui_link(request, view)}
+                               "events_error": None, "web_ui": web_ui_link(request, view),
+                               "last_seq": view.events_count}
     if prompt is not None:
         context["checkpoint"] = checkpoint_context(prompt)
         context["form"] = form or build_form(prompt.answer_schema,
@@ -190,6 +192,8 @@ async def job_page(request: Request, gateway: JobGateway, view: JobView, *,
                                              hints=form_hints(prompt))
     try:
         context["events"] = (await gateway.fetch_events(view.job_id, 0)).events
+        if context["events"]:  # the live stream goes on after the last one shown
+            context["last_seq"] = context["events"][-1].seq
     except ApiError as err:  # the query needs a worker; the rest of the page does not
         context["events_error"] = err.error
     return page(request, "job.html", context, status_code=status_code)
@@ -244,7 +248,13 @@ async def answer(job_id: str, request: Request, gateway: UncheckedGatewayDep,
                           for e in err.errors()[:5])
         return await job_page(request, gateway, view, form=form_def, status_code=422,
                               error=f"The answer was refused: {words}")
-    response = HitlResponse(**checked.model_dump(), wait_seconds=ANSWER_WAIT_SECONDS)
+    response = HitlResponse(**checked.model_dump(), answered_by=caller.user_id)
+    limits = await get_limits(request)
+    try:  # the wait holds one of the user's wait slots; past the cap, the answer waits not
+        wait_slot: Slot | None = limits.waits.acquire(caller_key(caller))
+        response.wait_seconds = ANSWER_WAIT_SECONDS
+    except LimitExceeded:
+        wait_slot = None
     try:
         await gateway.answer(job_id, response, caller.owner_scope)
     except ApiError as err:
@@ -255,4 +265,7 @@ async def answer(job_id: str, request: Request, gateway: UncheckedGatewayDep,
         message = f"{STALE} ({err.error})" if stale else f"The answer was refused: {err.error}"
         return await job_page(request, gateway, current, form=None if stale else form_def,
                               error=message, status_code=err.status_code)
+    finally:
+        if wait_slot:
+            wait_slot.release()
     return RedirectResponse(f"/ui/jobs/{view.job_id}?answered={action}", status_code=303)

@@ -1,5 +1,8 @@
 """Debian's Chromium driven by Playwright, one browser per module, against the real stack.
 
+Each reviewer gets a browser context of their own (`browser`, `other_browser`): separate
+cookies, as two people on two machines.
+
 Playwright cannot download a browser here, so it launches /usr/bin/chromium (`make test`
 installs it through `make browser`). A missing browser fails the tests with the install
 hint: they are part of the default suite and must not pass by being skipped. Every
@@ -18,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.sync_api import (
+    Browser as PlaywrightBrowser,
     BrowserContext,
     ConsoleMessage,
     Page,
@@ -37,6 +41,8 @@ INSTALL_HINT = (f"The browser tests need Chromium at {CHROMIUM}: run `make brows
                 "or `sudo apt-get install -y --no-install-recommends chromium`.")
 REVIEWER_KEY = "reviewer-key-for-the-browser-tests-0123456789"
 REVIEWER = "rita"
+ADMIN_KEY = "admin-key-for-the-browser-tests-0123456789"
+ADMIN = "ada"
 SERVER_STATUS = "Failed to load resource: the server responded with a status of"
 
 
@@ -47,10 +53,12 @@ class Browser:
     console_errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ui_url(stack: LocalStack) -> str:
-    """An API instance with a key for the reviewer, on the session's Temporal and worker."""
-    keys = [{"key_sha256": hash_key(REVIEWER_KEY), "user_id": REVIEWER, "role": "user"}]
+    """An API instance with keys for a reviewer and an admin, on the session's Temporal and
+    worker; one per test process, shared by the browser modules."""
+    keys = [{"key_sha256": hash_key(REVIEWER_KEY), "user_id": REVIEWER, "role": "user"},
+            {"key_sha256": hash_key(ADMIN_KEY), "user_id": ADMIN, "role": "admin"}]
     return stack.start_api(SKILL_FLEET_API_KEYS=json.dumps(keys))
 
 
@@ -63,32 +71,56 @@ def reviewer_http(ui_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def chromium() -> Iterator[PlaywrightBrowser]:
+    """One Chromium per module; each reviewer gets a context of their own (cookies apart)."""
     if not CHROMIUM.exists():
         pytest.fail(INSTALL_HINT, pytrace=False)
-    profile = tmp_path_factory.mktemp("chromium-profile")  # fresh user data dir
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        found = Browser(context)
-
-        def loopback_only(route: Route) -> None:
-            host = urlsplit(route.request.url).hostname or ""
-            if is_loopback(host):
-                route.continue_()
-            else:
-                found.foreign.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", loopback_only)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
         try:
-            yield found
+            yield launched
         finally:
-            context.close()
+            launched.close()
+
+
+def new_browser(chromium: PlaywrightBrowser) -> Browser:
+    """A fresh context (no cookies) whose requests may only go to loopback hosts."""
+    found = Browser(chromium.new_context())
+
+    def loopback_only(route: Route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if is_loopback(host):
+            route.continue_()
+        else:
+            found.foreign.append(route.request.url)
+            route.abort()
+
+    found.context.route("**/*", loopback_only)
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: PlaywrightBrowser) -> Iterator[Browser]:
+    found = new_browser(chromium)
+    try:
+        yield found
+    finally:
+        found.context.close()
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def other_browser(chromium: PlaywrightBrowser) -> Iterator[Browser]:
+    """A second reviewer's browser, for one test."""
+    found = new_browser(chromium)
+    try:
+        yield found
+    finally:
+        found.context.close()
+
+
+def open_page(browser: Browser) -> Page:
+    """A tab whose console errors and failed subresources are recorded in `browser`."""
     page = browser.context.new_page()
     page.set_default_timeout(20_000)
 
@@ -104,6 +136,12 @@ def page(browser: Browser) -> Iterator[Page]:
 
     page.on("console", on_console)
     page.on("response", on_response)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    page = open_page(browser)
     try:
         yield page
     finally:

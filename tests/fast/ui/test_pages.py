@@ -79,7 +79,7 @@ async def test_the_inbox_lists_each_prompt_with_its_deadline_and_count(
     await sign_in(browser, ALICE)
     page = (await browser.get("/ui/")).text
     assert "<title>(2) Inbox" in page
-    rows = re.findall(r'<tr data-job="([^"]+)">(.*?)</tr>', page, re.S)
+    rows = re.findall(r'<tr data-job="([^"]+)" data-prompt="\d+">(.*?)</tr>', page, re.S)
     assert [job for job, _ in rows] == [i.job_id for i in items]
     cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for _, row in rows]
     # times in words, rounded down: the half minutes keep them steady while the test runs
@@ -165,7 +165,10 @@ async def test_every_ui_response_carries_the_strict_csp(ui: Api, browser: httpx.
         assert r.headers["content-security-policy"] == CSP, path
         assert r.headers["x-content-type-options"] == "nosniff"
     page = (await browser.get("/ui/sign-in")).text
-    assert "<script" not in page and " style=" not in page
+    assert " style=" not in page and "<style" not in page
+    # scripts only from this origin's static files, none inline (see test_live.py)
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/ui/static/live.js" defer>', '<script src="/ui/static/keys.js" defer>']
     assert not re.search(r'(src|href|action)="(https?:)?//', page)  # nothing from elsewhere
 
 
