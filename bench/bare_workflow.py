@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 WORKFLOW_TYPE = "BareJob"
 CHECKPOINTS = ("confirm", "preview", "validate")
-# Same timeouts and retry shape as AUTHOR_OPTIONS in workflows/skill_job.py.
+# Same timeouts and retry shape as AUTHOR_OPTIONS in workflows/activity_options.py.
 OPTIONS = {
     "start_to_close_timeout": timedelta(minutes=5),
     "heartbeat_timeout": timedelta(seconds=10),

@@ -25,7 +25,7 @@ from bench.stats import median, median_of_summaries, summary_ms
 
 Log = Callable[[str], None]
 T = TypeVar("T")
-HEARTBEAT_TIMEOUT_S = 10.0  # AUTHOR_OPTIONS["heartbeat_timeout"] in workflows/skill_job.py
+HEARTBEAT_TIMEOUT_S = 10.0  # AUTHOR_OPTIONS["heartbeat_timeout"] in workflows/activity_options.py
 DEFAULT_WORKER_CACHE = 1000  # SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS default
 # Background jobs of the read phase: a UI polling every 0.2 s and a human answering 1 s
 # after each prompt appears, so jobs are always in flight without saturating the machine.
