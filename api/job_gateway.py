@@ -12,9 +12,6 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
-from temporalio.api.common.v1 import Payload
-from temporalio.api.enums.v1 import EventType
-from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import (
     Client,
@@ -36,7 +33,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
+from api.history_follow import follow_view_counts
 from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
+from api.refusal_status import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_REFUSAL_STATUS
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
 from common.settings import Settings
@@ -56,38 +55,6 @@ from workflows.models import (
 )
 
 MEMO_FINGERPRINT = "request_sha256"
-# The server answers a history long-poll within ~20 s (an empty page when nothing happened);
-# the deadline only has to outlast that.
-HISTORY_LONG_POLL_SECONDS = 60.0
-RUN_CLOSED_EVENTS = frozenset({
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-})
-PROMOTE_REFUSAL_STATUS = {
-    "not_completed": 400,
-    "no_draft": 400,
-    "validation_failed": 400,
-    "promotion_in_progress": 409,
-    "TargetExists": 409,
-    "NameTaken": 409,
-    "NotOwner": 403,
-    "UnsafePath": 422,
-}
-REWIND_REFUSAL_STATUS = {
-    "not_waiting": 409,
-    "invalid_rewind": 409,
-    "revision_limit": 422,
-}
-REFUSAL_STATUS = {
-    "nothing_pending": 409,
-    "stale_prompt": 409,
-    "invalid_answer": 422,
-    "revision_limit": 422,
-}
 
 
 def parse_job_id(job_id: str) -> str:
@@ -383,35 +350,10 @@ class JobGateway:
                                     self._settings.task_queue, err)
 
     async def follow(self, job_id: str) -> AsyncIterator[int]:
-        """The view's `events_count` each time the workflow publishes it, until the run closes.
-
-        A long-poll of the run's history: the server holds each request until new events
-        exist, so a follower costs nothing while the job waits for a human and hears of a
-        change within milliseconds. The first batch is the history so far. The run closes
-        when the job ends or an operator terminates or resets it. The caller has checked
-        ownership.
-        """
-        history = self._handle(job_id).fetch_history_events(
-            wait_new_event=True, rpc_timeout=timedelta(seconds=HISTORY_LONG_POLL_SECONDS))
-        while True:
-            try:
-                await history.fetch_next_page()
-            except RPCError as err:
-                if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
-                    continue  # nothing new; poll again from the same token
-                if job_missing(err):
-                    raise ApiError(404, f"Job {job_id} not found.") from err
-                raise _unavailable(err) from err
-            batch = history.current_page or []
-            # A long-poll token is always given while the run is open.
-            closed = not history.next_page_token or any(
-                e.event_type in RUN_CLOSED_EVENTS for e in batch)
-            upsert = _last_view_upsert(batch)
-            if upsert is not None:
-                [view] = await self._client.data_converter.decode([upsert], [JobView])
-                yield view.events_count
-            if closed:
-                return
+        """The view's `events_count` each time the workflow publishes it, until the run
+        closes (`api.history_follow`). The caller has checked ownership."""
+        async for count in follow_view_counts(self._client, self._handle(job_id), job_id):
+            yield count
 
     async def pending_prompts(
         self, *, user_id: str | None, page_size: int, page_token: str | None,
@@ -462,16 +404,6 @@ class JobGateway:
         except RPCError:
             return False
         return True
-
-
-def _last_view_upsert(batch: list[HistoryEvent]) -> Payload | None:
-    """The payload of the batch's last memo upsert of the job view, if any."""
-    for event in reversed(batch):
-        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
-            fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
-            if names.MEMO_VIEW in fields:
-                return fields[names.MEMO_VIEW]
-    return None
 
 
 def sa_initial(job: JobInput) -> TypedSearchAttributes:

@@ -9,9 +9,10 @@ The JSON Schema shown with a prompt is the schema the answer is checked against.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import jsonschema
+from temporalio.exceptions import ApplicationError
 
 from workflows.models import (
     HitlAction,
@@ -165,11 +166,15 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
 @dataclass(frozen=True)
 class Refusal:
     """Why an answer, rewind or promotion is not applied. `kind` maps to an HTTP status in
-    the API (`api.job_gateway`'s REFUSAL_STATUS, REWIND_REFUSAL_STATUS, PROMOTE_REFUSAL_STATUS).
+    the API (`api.refusal_status`'s REFUSAL_STATUS, REWIND_REFUSAL_STATUS, PROMOTE_REFUSAL_STATUS).
     """
 
     kind: str  # answers: "nothing_pending" | "stale_prompt" | "invalid_answer" | "revision_limit"
     message: str
+
+    def refuse(self) -> NoReturn:
+        """Refuse the message: the caller gets `kind` as the error type, never retried."""
+        raise ApplicationError(self.message, type=self.kind, non_retryable=True)
 
 
 PROMOTION_RUNNING = Refusal("promotion_in_progress", "A promotion of this job is already running.")

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, NoReturn
+from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from workflows import job_metrics, names, prompt_data
     from workflows.activity_options import AUTHOR_OPTIONS, FILE_OPTIONS
     from workflows.checkpoints import Checkpoints, JobCancelled, Rewound
-    from workflows.hitl import PROMOTION_RUNNING, Refusal
+    from workflows.hitl import PROMOTION_RUNNING
     from workflows.models import (
         DeleteDraftInput,
         EventsPage,
@@ -349,7 +349,7 @@ class SkillJob:
     def _validate_hitl_response(self, response: HitlResponse) -> None:
         refusal = self._checkpoints.update_refusal(response)
         if refusal:
-            _refuse(refusal)
+            refusal.refuse()
 
     @workflow.signal(name=names.SIGNAL_HITL_RESPONSE)
     def hitl_response(self, response: HitlResponse) -> None:
@@ -365,20 +365,20 @@ class SkillJob:
     def _validate_rewind(self, request: RewindRequest) -> None:
         refusal = self._checkpoints.rewind_refusal(request)
         if refusal:
-            _refuse(refusal)
+            refusal.refuse()
 
     @workflow.update(name=names.UPDATE_PROMOTE)
     async def promote(self, request: PromoteRequest) -> PromoteResult:
         # Two updates accepted in one activation both passed the validator.
         if self._promotion.request is not None:
-            _refuse(PROMOTION_RUNNING)
+            PROMOTION_RUNNING.refuse()
         return await self._promotion.requested(request)
 
     @promote.validator
     def _validate_promote(self, request: PromoteRequest) -> None:
         refusal = self._promotion.refusal(request)
         if refusal:
-            _refuse(refusal)
+            refusal.refuse()
 
     @workflow.query(name=names.QUERY_GET_EVENTS)
     def get_events(self, after: int) -> EventsPage:
@@ -448,8 +448,3 @@ class SkillJob:
     def _webhook_failed(self, target: WebhookTarget, event: JobEvent, error: str) -> None:
         self._record("webhook_failed", event_seq=event.seq, target=target, error=error)
         self._view.publish()
-
-
-def _refuse(refusal: Refusal) -> NoReturn:
-    """Refuse a message: the caller gets `refusal.kind` as the error type, never retried."""
-    raise ApplicationError(refusal.message, type=refusal.kind, non_retryable=True)

@@ -18,7 +18,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCStatusCode
 
-from api.job_gateway import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_REFUSAL_STATUS
+from api.refusal_status import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_REFUSAL_STATUS
 from tests.fast.api.checks import error_body
 from tests.fast.api.harness import Api
 from tests.fast.api.samples import API, TASK, job_view

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api.errors import ApiError
-from api.job_gateway import REFUSAL_STATUS, parse_job_id
+from api.job_gateway import parse_job_id
+from api.refusal_status import REFUSAL_STATUS
 from api.schemas import JobSummary
 from workflows.hitl import PHASE_OF, allowed_actions, answer_schema, check_response, waiting_status
 from workflows.models import (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from activities import authoring
-from api.job_gateway import REFUSAL_STATUS
+from api.refusal_status import REFUSAL_STATUS
 from tests.fast.workflow.jobs import (
     WAIT_SECONDS,
     Harness,

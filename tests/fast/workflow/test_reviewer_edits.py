@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.job_gateway import REFUSAL_STATUS
+from api.refusal_status import REFUSAL_STATUS
 from tests.fast.workflow.jobs import Harness, StartHarness, refusal
 from tests.fast.workflow.stubs import PLAN, ScriptedActivities
 from workflows.models import HitlType, JobStatus, JobView

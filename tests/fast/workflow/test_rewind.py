@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.job_gateway import REWIND_REFUSAL_STATUS
+from api.refusal_status import REWIND_REFUSAL_STATUS
 from skill_format import parse_frontmatter
 from tests.fast.workflow.jobs import Harness, StartHarness, refusal
 from tests.fast.workflow.stubs import ScriptedActivities
