@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TYPE_CHECKING, Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -45,9 +46,19 @@ def setup(
         if value is not None:
             os.environ[name] = value
     get_settings.cache_clear()
-    code = run_setup(get_settings(), check_only=check)
-    if code is not ExitCode.OK:
-        raise typer.Exit(int(code))
+    _exit_without_teardown(run_setup(get_settings(), check_only=check))
+
+
+def _exit_without_teardown(code: ExitCode) -> NoReturn:
+    """Exit once the output is flushed, skipping interpreter finalization.
+
+    The Temporal SDK's Rust threads can outlive `asyncio.run` and abort a finalizing
+    interpreter ("PyGILState_Release: thread state ... must be current", temporalio/sdk-python
+    #300): a setup that had registered everything then exited -6 instead of 0.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
 
 
 def run_setup(settings: Settings, *, check_only: bool) -> ExitCode:

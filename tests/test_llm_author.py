@@ -310,11 +310,10 @@ async def test_transient_http_errors_are_retryable(fake: FakeLlm, status: int) -
 
 async def test_timeout_and_refused_connection_are_retryable(fake: FakeLlm) -> None:
     fake.behaviour = "slow"
-    started = time.monotonic()
     err = await failure(author_for(fake, timeout=0.5).understand(
         UnderstandInput(task_description=TASK)))
     assert err.type == "LlmUnavailable" and not err.non_retryable
-    assert time.monotonic() - started < 2.5
+    assert "timed out after 0.5 seconds" in err.message  # our timeout, not the server's reply
     assert len(fake.requests) == 1
 
     with socket.socket() as s:

@@ -140,6 +140,7 @@ def test_a_keyboard_only_review(page: Page, browser: Browser, ui_url: str,
     page.keyboard.press("r")  # feedback written: revise is sent
     expect(page.locator(".notice")).to_contain_text("Your answer (revise) was taken.")
     expect(page.locator("#prompt-title")).to_contain_text("prompt 2,")
+    live(page)  # the answer reloaded the page: its keys are heard once its scripts ran
 
     page.keyboard.press("c")  # cancel only asks
     expect(page.locator("details.cancel-confirm")).to_have_attribute("open", "")
