@@ -24,6 +24,16 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?")
+# A section or a line that says *when* to use the skill ("## When to use this skill", a
+# "Keywords: ..." line): trigger material that trigger clarity scores, not instructions.
+_TRIGGER_SECTION = re.compile(
+    r"when\s+(not\s+)?to\s+(use|apply|invoke)|when\s+should|\buse\s+(this\s+skill\s+)?when\b|"
+    r"\btriggers?\b|\bwhen\s+(it|this)\s+applies\b",
+    re.IGNORECASE,
+)
+_TRIGGER_LINE = re.compile(
+    r"^\W{0,4}(trigger\s+)?(keywords?|trigger\s+(words|phrases))\W{0,4}:", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,12 @@ class Unit:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+    @property
+    def about_triggers(self) -> bool:
+        """Says when to use the skill (under a when-to-use heading, or a keywords line):
+        restating the description there is right, so it is no instruction and no filler."""
+        return bool(_TRIGGER_SECTION.search(self.section) or _TRIGGER_LINE.match(self.text))
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,7 @@ class BodyReading:
 
     @property
     def instructions(self) -> list[Unit]:
-        return [u for u in self.units if u.words >= MIN_UNIT_WORDS]
+        return [u for u in self.units if u.words >= MIN_UNIT_WORDS and not u.about_triggers]
 
     def new_terms(self) -> dict[str, tuple[Term, int]]:
         """Every new term with the body line it first appears on."""

@@ -10,9 +10,12 @@ an expert reviewer would name. Weights (sum 1.0, `WEIGHTS`):
   domain words rarer than everyday English) beyond its name and description, and uses the
   description's terms in instructions that say something (see `substance`).
 - ``actionability`` 0.15: the share of instructions that name concrete actions and objects;
-  the ones that would fit any task are listed with their lines.
+  the ones that would fit any task are listed with their lines (lines under a when-to-use
+  heading or a "Keywords:" line are trigger material, not instructions).
 - ``examples`` 0.15: concrete input and output (code blocks with real content, tables,
-  labelled examples naming this task's things), not placeholders.
+  labelled examples naming this task's things), lists of exact values (a reference-style
+  skill's hex colours, sizes, formats) and bundled files the body names (templates, samples),
+  not placeholders.
 - ``conciseness`` 0.10: enough words, within the 500-line/5,000-token budget, and the share of
   the body that says something specific to this task (boilerplate does not).
 - ``progressive_disclosure`` 0.05: a body short enough to load whole, long material in
@@ -103,7 +106,11 @@ def score_skill(
         "trigger_clarity": _trigger_part(description, cases, body_when),
         "specificity": substance.specificity(reading, description or ""),
         "actionability": substance.actionability(reading),
-        "examples": substance.examples(reading, skill.body),
+        "examples": substance.examples(
+            reading,
+            skill.body,
+            substance.bundled_material(reading, linked, skill.folder.files, skill.folder.dirs),
+        ),
         "conciseness": substance.conciseness(reading, skill.body),
         "progressive_disclosure": substance.progressive_disclosure(reading, skill.body, linked),
         "structure": _part(_structure(failed, description_when)),

@@ -12,6 +12,7 @@ would not have told the reader (see `terms`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from workflows.models import Finding
@@ -42,6 +43,15 @@ _OUTPUT = re.compile(
 _EXAMPLE_SECTION = re.compile(r"\bexamples?\b|\bsamples?\b|walk-?through|\bdemo", re.IGNORECASE)
 _EXAMPLE_MENTION = re.compile(r"\bexamples?\b|\be\.g\.|\bfor instance\b", re.IGNORECASE)
 _DISCLOSED = ("references/", "scripts/", "assets/")
+# Bundled material an agent reads as an example: files in a folder such as assets/,
+# examples/ or templates/; scripts are tools and references/ documentation (both scored
+# elsewhere), and a top-level file is usually a reference too.
+_NOT_EXAMPLE = re.compile(
+    r"^(scripts|references?|docs?)(/|$)|^[^/]*$|\.(py|sh|js|mjs|ts|rb|go|pl|ps1|bat)$",
+    re.IGNORECASE,
+)
+SPEC_LIST_ITEMS = 3  # short items naming a concrete value, in one section: a spec list
+SPEC_ITEM_WORDS = 16
 
 
 @dataclass
@@ -132,9 +142,43 @@ def actionability(reading: BodyReading, name: str = "actionability") -> Part:
     return Part(value, good, bad, findings)
 
 
-def examples(reading: BodyReading, body: str, name: str = "examples") -> Part:
+def bundled_material(
+    reading: BodyReading, linked: Sequence[str], files: Iterable[str], dirs: Iterable[str]
+) -> list[str]:
+    """Files of the skill that the body names (by link or as a code span or path) and that
+    exist in one of its folders: templates, samples and worked documents the skill ships and
+    tells the agent to load (`_NOT_EXAMPLE` leaves out scripts and references). A
+    boilerplate body names none."""
+    present = {p.strip("/") for p in [*files, *dirs]}
+    named = {p.strip("/") for p in linked}
+    for unit in reading.units:
+        for term in unit.terms:
+            if term.concrete:
+                named.add(term.text.strip("/").removeprefix("./").rstrip("/"))
+    return sorted(p for p in named & present if p and not _NOT_EXAMPLE.search(p))
+
+
+def spec_lists(reading: BodyReading) -> list[tuple[str, list[Unit]]]:
+    """Sections that list at least `SPEC_LIST_ITEMS` short items or rows, each naming a
+    concrete value of its own (``#d97757``, ``11pt``, ``YYYY-MM-DD``): the reference values
+    a house-style or format skill exists to give; a template cannot fill them in."""
+    by_section: dict[str, list[Unit]] = {}
+    for unit in reading.units:
+        if (
+            unit.kind in ("item", "row")
+            and unit.words <= SPEC_ITEM_WORDS
+            and any(t.concrete for t in unit.new)
+        ):
+            by_section.setdefault(unit.section, []).append(unit)
+    return [(sec, units) for sec, units in by_section.items() if len(units) >= SPEC_LIST_ITEMS]
+
+
+def examples(
+    reading: BodyReading, body: str, bundled: Sequence[str] = (), name: str = "examples"
+) -> Part:
     """Concrete examples: code blocks with real content, tables, labelled input and output
-    that name this task's things; placeholders (``<your-file>``, ``foo``) do not count."""
+    that name this task's things, lists of exact values (`spec_lists`) and named bundled
+    material (`bundled_material`); placeholders (``<your-file>``, ``foo``) do not count."""
     concrete_blocks = [b for b in reading.blocks if b.concrete]
     placeholder_blocks = [b for b in reading.blocks if b.text.strip() and not b.concrete]
     rows = [u for u in reading.units if u.kind == "row" and u.says_something]
@@ -146,10 +190,13 @@ def examples(reading: BodyReading, body: str, name: str = "examples") -> Part:
     has_io = any(_INPUT.match(u.text) for u in labelled) and any(
         _OUTPUT.match(u.text) for u in labelled
     )
+    specs = spec_lists(reading)
     shown = len(concrete_blocks) + (1 if len(rows) >= 2 else 0) + len(concrete_labels)
+    shown += min(len(specs), 2) + min(len(bundled), 2)
     if not concrete_labels and in_section:
         shown += 1
-    if shown >= 2 and (len(concrete_blocks) >= 2 or has_io or len(concrete_labels) >= 2):
+    whole = len(concrete_blocks) >= 2 or has_io or len(concrete_labels) >= 2
+    if shown >= 2 and (whole or len(bundled) >= 2):  # bundled files hold whole examples
         value = 1.0
     elif shown >= 2:
         value = 0.85
@@ -166,8 +213,14 @@ def examples(reading: BodyReading, body: str, name: str = "examples") -> Part:
             part=name,
             message=f"{len(concrete_blocks)} code block(s) with real content, "
             f"{len(rows)} specific table row(s), {len(concrete_labels)} labelled example(s) "
-            "naming this task's things.",
-            lines=sorted({b.line for b in concrete_blocks} | {u.line for u in concrete_labels}),
+            f"naming this task's things, {len(specs)} list(s) of exact values, "
+            f"{len(bundled)} named bundled file(s) or folder(s).",
+            lines=sorted(
+                {b.line for b in concrete_blocks}
+                | {u.line for u in concrete_labels}
+                | {units[0].line for _, units in specs}
+            ),
+            words=list(bundled)[:MAX_EVIDENCE],
         )
     ]
     vague = [b.line for b in placeholder_blocks]

@@ -5,7 +5,9 @@
 under the same frontmatter: a generic body written from the description (restate the goal,
 work in small verifiable steps, check the result, off-topic near misses), the body cut to its
 first third, and a vague description. It ends with the offline author's mean over the tasks of
-``tests/data/tasks.json``. `tests/fast/test_calibration.py` holds the same numbers to account.
+``tests/data/tasks.json``, and the reference-style experts against their hand-written
+boilerplate counterparts (``calibration/boilerplate/``). `tests/fast/test_calibration.py`
+holds the same numbers to account.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from pathlib import Path
 
 from activities.authoring import rule_check
 from activities.offline_author import OfflineAuthor
-from skill_format import render_skill_md, split_skill_md, validate_content
+from skill_format import render_skill_md, split_skill_md, validate_content, validate_folder
 from skill_format.frontmatter import parse_frontmatter
 from workflows.models import GenerateInput, SkillContent, UnderstandInput, ValidationReport
 
 DATA = Path(__file__).parent / "data"
 CALIBRATION = DATA / "calibration"
+# Hand-written boilerplate counterparts of the short reference-style experts: the same
+# frontmatter, headings and list shape, with every exact value replaced by a vague one.
+BOILERPLATE = CALIBRATION / "boilerplate"
 EXPERT_CORPUS = DATA / "skill_corpus" / "expert"
 VAGUE_DESCRIPTION = "Helps with tasks."
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#.-]*[A-Za-z0-9]")
@@ -196,6 +201,10 @@ def main() -> None:
     rows = [score_folder(f) for f in skill_folders()]
     corpus = [score_folder(f) for f in skill_folders(EXPERT_CORPUS)]
     print(table(rows, asyncio.run(offline_reports())))
+    print("\nreference-style experts and their hand-written boilerplate counterparts:")
+    for folder in skill_folders(BOILERPLATE):
+        expert = validate_folder(CALIBRATION / folder.name).score
+        print(f"{folder.name:34} {expert:7.2f} {validate_folder(folder).score:8.2f}")
     print("\nskill_corpus/expert (existing):")
     print(_corpus_lines(corpus))
 

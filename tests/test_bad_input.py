@@ -144,10 +144,8 @@ def test_one_megabyte_body_is_413_and_changes_nothing(
 ) -> None:
     """Every route and the exact limit: tests/fast/api/test_body_limit.py."""
     job_id, prompt = waiting
-    started = time.monotonic()
     r = answer(mod_http, job_id, prompt["prompt_id"], action="revise", feedback="x" * (1 << 20))
     assert "larger than" in assert_error_shape(r, 413)["error"]
-    assert time.monotonic() - started < 5
     assert_unchanged(mod_http, job_id, prompt)
     assert_alive(mod_http)
 

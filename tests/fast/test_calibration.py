@@ -8,6 +8,7 @@ and a vague description. `python -m tests.calibration_table` prints the same num
 
 from __future__ import annotations
 
+import re
 import statistics
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import skills_ref
 
 from skill_format import DEFAULT_PASS_THRESHOLD, validate_folder
 from tests.calibration_table import (
+    BOILERPLATE,
+    CALIBRATION,
     EXPERT_CORPUS,
     Row,
     generic_body,
@@ -85,6 +88,46 @@ def test_generic_twin_fails_for_substance_not_for_a_rule(rows: dict[str, Row]) -
         assert twin.score_parts["trigger_clarity"] == row.reports["expert"].score_parts[
             "trigger_clarity"
         ]
+
+
+REFERENCE_STYLE = skill_folders(BOILERPLATE)
+
+
+def test_reference_style_experts_are_in_the_set() -> None:
+    """Short reference-style experts (exact values, named templates) are calibrated too."""
+    assert len(REFERENCE_STYLE) >= 2
+    assert {f.name for f in REFERENCE_STYLE} <= {f.name for f in FOLDERS}
+
+
+@pytest.mark.parametrize("counterpart", REFERENCE_STYLE, ids=lambda p: p.name)
+def test_reference_style_expert_beats_its_boilerplate_counterpart(counterpart: Path) -> None:
+    """Same frontmatter, headings and list shape; the counterpart swaps every exact value
+    (hex colours, sizes, formats, file names, commands) for a vague one. The values are
+    what the score credits, not the shape: the counterpart fails, the expert passes."""
+    expert = validate_folder(CALIBRATION / counterpart.name)
+    boilerplate = validate_folder(counterpart)
+    assert boilerplate.errors == [], boilerplate.errors
+    assert expert.passed and not boilerplate.passed, (expert.score, boilerplate.score)
+    assert expert.score - boilerplate.score >= MARGIN, (expert.score, boilerplate.score)
+    assert expert.score_parts["examples"] >= 0.7
+    assert boilerplate.score_parts["examples"] <= expert.score_parts["examples"] - 0.3
+    assert boilerplate.score_parts["specificity"] < expert.score_parts["specificity"] - 0.3
+
+
+def test_exact_values_and_named_templates_are_the_evidence() -> None:
+    """A list of exact values counts as showing; bundled files count when the body names
+    them. The evidence says which, so an author sees what was credited."""
+    chart = validate_folder(CALIBRATION / "chart-house-style")
+    shown = next(f for f in chart.findings if f.part == "examples")
+    assert "0 code block(s)" in shown.message and "0 specific table row(s)" in shown.message
+    lists = re.search(r"(\d+) list\(s\) of exact values", shown.message)
+    assert lists and int(lists.group(1)) >= 3, shown.message
+    notes = validate_folder(CALIBRATION / "release-notes-writing")
+    named = next(f for f in notes.findings if f.part == "examples").words
+    assert "assets/hotfix-notice.md" in named and "assets/minor-release.md" in named
+    vague = validate_folder(BOILERPLATE / "release-notes-writing")
+    credited = {w for f in vague.findings if f.part == "examples" for w in f.words}
+    assert credited == set(), credited  # it names the assets/ folder, none of its files
 
 
 @pytest.mark.parametrize("folder", skill_folders(EXPERT_CORPUS), ids=lambda p: p.name)

@@ -109,6 +109,16 @@ CASES = {
          "Check this Flask PR for SQL injection and broad excepts"],
         ["Write a Python script that renames photos by date",
          "Set up a Django project with Docker"]),
+    "chart-house-style": (
+        ["Make this matplotlib revenue chart match our team's chart colours and fonts",
+         "Style the churn dashboard tile like our published charts"],
+        ["Write the SQL that computes monthly churn by plan",
+         "Explain what a p-value means in our A/B test"]),
+    "release-notes-writing": (
+        ["Draft release notes for v4.7.0 from the merged pull requests",
+         "Write the hotfix notice for today's Ledger app patch"],
+        ["Review this pull request for security issues",
+         "Tag the release commit and push the tag"]),
     "responsive-css-layout": (
         ["My CSS grid layout breaks on phones, how do I fix it?",
          "Turn this Figma design into a responsive page with flexbox"],
@@ -200,7 +210,7 @@ def _description(name: str) -> str:
 def test_every_expert_and_calibration_skill_has_cases() -> None:
     folders = {p.name for p in (DATA / "skill_corpus" / "expert").iterdir() if p.is_dir()}
     calibration = DATA / "calibration"
-    folders |= {p.name for p in calibration.iterdir() if p.is_dir()}
+    folders |= {p.name for p in calibration.iterdir() if (p / "SKILL.md").is_file()}
     assert folders == set(CASES)
 
 

@@ -326,9 +326,7 @@ async def test_redirects_are_not_followed() -> None:
 async def test_an_endless_answer_is_read_only_up_to_the_limit() -> None:
     flooding = Receiver(lambda _: Answer(200, chunks=endless()))
     try:
-        started = time.monotonic()
-        await deliver(acts(flooding.url), event_input("operator"))
-        assert time.monotonic() - started < 3
+        await deliver(acts(flooding.url), event_input("operator"))  # returns: the read stopped
     finally:
         flooding.close()
 
@@ -336,10 +334,9 @@ async def test_an_endless_answer_is_read_only_up_to_the_limit() -> None:
 async def test_a_receiver_that_never_answers_times_out() -> None:
     stalling = Receiver(lambda _: Answer(204, delay=5))
     try:
-        started = time.monotonic()
         err = await refusal(acts(stalling.url, timeout_seconds=1), event_input("operator"))
-        assert time.monotonic() - started < 3
-        assert err.message.startswith("Webhook not reachable") and not err.non_retryable
+        assert err.message in {"Webhook not reachable: TimeoutError",
+                               "Webhook not reachable: ReadTimeout"} and not err.non_retryable
     finally:
         stalling.close()
 
