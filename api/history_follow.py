@@ -20,7 +20,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from api.temporal_errors import job_missing, temporal_error
 from workflows import names
-from workflows.models import JobView
 
 # The server answers a history long-poll within ~20 s (an empty page when nothing happened);
 # the deadline only has to outlast that.
@@ -55,8 +54,9 @@ async def follow_view_counts(client: Client, handle: WorkflowHandle[Any, Any],
             e.event_type in RUN_CLOSED_EVENTS for e in batch)
         upsert = _last_view_upsert(batch)
         if upsert is not None:
-            [view] = await client.data_converter.decode([upsert], [JobView])
-            yield view.events_count
+            # The `job` part (`workflows.memo_view`), or the whole view of an older job.
+            [view] = await client.data_converter.decode([upsert], [dict])
+            yield int(view["events_count"])
         if closed:
             return
 

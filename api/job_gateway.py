@@ -39,12 +39,13 @@ from api.refusal_status import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_RE
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
 from common.settings import Settings
-from workflows import names, search_attributes as sa
+from workflows import memo_view, names, search_attributes as sa
 from workflows.models import (
     EventsPage,
     HitlAck,
     HitlResponse,
     JobInput,
+    JobState,
     JobStatus,
     JobView,
     Phase,
@@ -52,6 +53,7 @@ from workflows.models import (
     PromoteResult,
     RewindAck,
     RewindRequest,
+    SkillVersion,
 )
 
 MEMO_FINGERPRINT = "request_sha256"
@@ -165,8 +167,7 @@ class JobGateway:
             owner is not None and desc.typed_search_attributes.get(sa.USER) != owner
         ):
             raise ApiError(404, f"Job {job_id} not found.")
-        # One pass from the memo's JSON to the model (the converter validates with the hint).
-        view = await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)
+        view = await _memo_view(desc)
         if view is None:  # started, first workflow task not yet run
             view = await self._initial_view(handle)
         return desc, reconcile(self._redact(view), desc.status)
@@ -345,6 +346,19 @@ class JobGateway:
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise await self._worker_timeout(err) from err
 
+    async def versions(self, job_id: str, owner: str | None = None) -> list[SkillVersion]:
+        """Every version of the job's skill with its files (the state query: needs a worker;
+        the view's `versions` lists them without files)."""
+        await self._describe(job_id, owner)
+        try:
+            state = await self._handle(job_id).query(
+                names.QUERY_GET_STATE, result_type=JobState, rpc_timeout=self._timeout)
+        except WorkflowQueryFailedError as err:
+            raise ApiError(503, f"The versions query failed: {err}") from err
+        except RPCError as err:
+            raise await self._worker_timeout(err) from err
+        return state.versions
+
     async def _worker_timeout(self, err: RPCError) -> ApiError:
         return await worker_timeout(self._client, self._settings.temporal_namespace,
                                     self._settings.task_queue, err)
@@ -404,6 +418,15 @@ class JobGateway:
         except RPCError:
             return False
         return True
+
+
+async def _memo_view(desc: WorkflowExecutionDescription) -> JobView | None:
+    """The job's published view: joined from its parts (`workflows.memo_view`), or, for jobs
+    started before the split, one pass from the memo's JSON to the model."""
+    memo = await desc.memo()
+    if memo_view.is_split(memo):
+        return JobView.model_validate(memo_view.join_view(memo))
+    return await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)
 
 
 def sa_initial(job: JobInput) -> TypedSearchAttributes:

@@ -290,8 +290,9 @@ VIEW_EXCLUDE = frozenset({"events", "versions", "content", "applied_responses", 
 class JobView(BaseModel):
     """What readers see of a job: the state without its bulky parts.
 
-    The workflow publishes it as memo on every change, so the API reads a job with
-    one `describe` call: fast, and possible with no worker running.
+    The workflow publishes it as memo on every change (in parts, only the changed ones:
+    `workflows.memo_view`), so the API reads a job with one `describe` call: fast, and
+    possible with no worker running.
     """
 
     job_id: str

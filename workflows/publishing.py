@@ -12,9 +12,14 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import job_metrics, search_attributes as sa
+    from workflows import job_metrics, memo_view, search_attributes as sa
     from workflows.models import JobState, JobView
     from workflows.names import MEMO_VIEW
+
+# The memo view is split into parts (`workflows.memo_view`) and only changed parts are
+# written; the search attributes the job was started with are not written again.
+# Jobs started before keep the whole view under one key (their history shows that).
+PATCH_SPLIT_MEMO = "split-memo-view"
 
 
 class ViewPublisher:
@@ -24,6 +29,8 @@ class ViewPublisher:
         self._state = state
         self._published: dict[str, Any] = {}
         self._published_view: dict[str, Any] = {}
+        self._published_memo: dict[str, Any] = {}
+        self._split: bool | None = None
         self._scheduled = False
 
     def publish(self) -> None:
@@ -43,9 +50,16 @@ class ViewPublisher:
         Readers (API, lists, the Web UI) see the job through these, without a query.
         """
         self._scheduled = False
+        if self._split is None:  # decided once, at the job's first publish
+            self._split = workflow.patched(PATCH_SPLIT_MEMO)
+            if self._split:
+                started = workflow.info().typed_search_attributes
+                self._published = {key.name: started.get(key) for key in sa.ALL}
         state = self._state
         view = JobView.of(state).model_dump(mode="json")
-        if view != self._published_view:
+        if self._split:
+            self._upsert_changed_parts(view)
+        elif view != self._published_view:
             self._published_view = view
             workflow.upsert_memo({MEMO_VIEW: view})
         prompt = state.prompt
@@ -68,3 +82,13 @@ class ViewPublisher:
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
+
+    def _upsert_changed_parts(self, view: dict[str, Any]) -> None:
+        """One memo upsert with the parts that changed; a part that became empty is removed."""
+        memo = memo_view.split_view(view)
+        published = self._published_memo
+        changes: dict[str, Any] = {k: v for k, v in memo.items() if published.get(k) != v}
+        changes.update({k: None for k in published if k not in memo})
+        if changes:
+            self._published_memo = memo
+            workflow.upsert_memo(changes)

@@ -15,6 +15,9 @@ HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 EXPECTED = {
     "all_checkpoints", "structure_fix", "rewind", "cancel_by_answer", "cancel_by_request",
     "timeout_cancel", "timeout_proceed_with_reminders",
+    # confirm, preview, review with the memo view in parts (`workflows.memo_view`), recorded
+    # from tests/fast/workflow/test_history_size.py's journey
+    "split_memo_three_checkpoints",
 }
 
 

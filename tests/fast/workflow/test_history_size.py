@@ -1,0 +1,129 @@
+"""A job's history stays small: the memo view is written in parts, only what changed (issue 27).
+
+A completed three-checkpoint job (confirm, preview, review, answered as the benchmark does)
+on the real dev server: its history's event count and size are deterministic, so they are
+asserted. The API's readers of the memo (`GET /jobs/{id}`, the inbox) are run against the
+same job: what they read from the split memo is the whole view the workflow holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import History
+from temporalio.client import WorkflowExecution
+
+from api.job_gateway import JobGateway
+from api.job_listing import inbox_item, job_summary
+from common.settings import Settings
+from tests.fast.workflow.jobs import Harness, Job, eventually
+from workflows import memo_view, search_attributes as sa
+from workflows.models import HitlType, JobStatus, JobView
+from workflows.names import MEMO_VIEW
+
+# Before the split (the whole ~9 KB view on every publish): 74 events, 116,065 bytes, of
+# which 73,290 were the 8 memo upserts. The split adds the patch marker and its
+# TemporalChangeVersion upsert (2 events).
+EVENTS = 76
+MAX_HISTORY_BYTES = 69_000
+MAX_MEMO_BYTES = 26_000
+MEMO_UPSERTS = 8
+JOB_ATTRIBUTE_UPSERTS = 8
+
+
+def _by_type(history: History) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for event in history.events:
+        out.setdefault(EventType.Name(event.event_type), []).append(event)
+    return out
+
+
+async def _listed(harness: Harness, job_id: str) -> WorkflowExecution | None:
+    async for w in harness.client.list_workflows(f"WorkflowId = '{job_id}'"):
+        return w
+    return None
+
+
+async def _reads_match(harness: Harness, job: Job) -> JobView:
+    """`GET /jobs/{id}`'s read (describe, memo joined) equals the workflow's own view."""
+    gateway = JobGateway(harness.client, Settings())
+    read = await gateway.view(job.id)
+    own = JobView.of(await job.state())
+    assert read.model_dump(mode="json") == own.model_dump(mode="json")
+    return read
+
+
+async def test_three_checkpoint_job_history_is_small(harness: Harness) -> None:
+    job = await harness.start(enable_hitl_confirm=True, enable_hitl_preview=True,
+                              enable_hitl_review=True)
+    prompt = await job.wait_prompt(HitlType.CONFIRM)
+    await _reads_match(harness, job)
+    seen = []
+    while prompt is not None:
+        seen.append(prompt.type)
+        if prompt.type is HitlType.VALIDATE:
+            view = await _reads_match(harness, job)
+            assert view.prompt is not None and view.validation is not None
+            assert view.prompt.data["report"] == view.validation.model_dump(mode="json")
+            # The inbox reads the `job` part of the memo a visibility list carries.
+            listed = await eventually(
+                lambda: _listed(harness, job.id),
+                lambda w: w is not None and w.typed_search_attributes.get(sa.HITL_TYPE)
+                == HitlType.VALIDATE.value,
+                "the job listed at its review")
+            assert listed is not None
+            item = await inbox_item(listed)
+            assert item is not None and item.prompt_id == prompt.prompt_id
+            assert item.summary == prompt.summary and item.revisions_left == prompt.revisions_left
+            assert (await job_summary(listed)).progress_percent == view.progress_percent
+        ack = await job.answer(prompt.prompt_id, wait=30)
+        prompt = ack.prompt
+    assert seen == [HitlType.CONFIRM, HitlType.PREVIEW, HitlType.VALIDATE]
+    assert ack.status is JobStatus.COMPLETED
+    final = await _reads_match(harness, job)
+    assert final.result and final.draft_path
+
+    history = History(events=(await job.handle.fetch_history()).events)
+    by_type = _by_type(history)
+    memo_events = by_type["EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED"]
+    job_upserts = [
+        e for e in by_type["EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]
+        if "TemporalChangeVersion" not in
+        e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields]
+    assert len(history.events) == EVENTS
+    assert history.ByteSize() <= MAX_HISTORY_BYTES
+    assert len(memo_events) == MEMO_UPSERTS
+    assert sum(e.ByteSize() for e in memo_events) <= MAX_MEMO_BYTES
+    assert len(job_upserts) == JOB_ATTRIBUTE_UPSERTS
+    # The options (and the plan) are written once, not with every change.
+    written = [set(e.workflow_properties_modified_event_attributes.upserted_memo.fields)
+               for e in memo_events]
+    assert sum("job.options" in keys for keys in written) == 1
+    assert sum("job.plan" in keys for keys in written) == 1
+    assert all(MEMO_VIEW in keys for keys in written)
+
+
+def test_memo_from_before_the_split_reads_as_it_is() -> None:
+    whole = {"job_id": "j", "options": {"job_id": "j"}, "prompt": None}
+    assert memo_view.join_view({MEMO_VIEW: whole}) == whole
+    assert memo_view.join_view({}) is None
+
+
+def test_split_and_join_round_trip_with_a_shared_report() -> None:
+    report = {"passed": True, "checks": [{"check": "name", "ok": True}]}
+    view = {
+        "job_id": "j", "options": {"job_id": "j"}, "validation": report, "versions": [],
+        "understanding": None, "clarifications": {}, "last_diff": "", "result": None,
+        "prompt": {"prompt_id": 3, "type": "validate", "answer_schema": {"type": "object"},
+                   "data": {"report": report, "note": {"x": 1}}},
+        "hitl_data": {"report": report, "note": {"x": 1}},
+    }
+    memo = memo_view.split_view(view)
+    assert memo[memo_view.PROMPT_DETAIL]["data"]["report"] == {memo_view.REF: "job.validation"}
+    assert "answer_schema" not in memo[MEMO_VIEW]["prompt"]
+    assert "job.versions" not in memo and "job.plan" not in memo
+    joined = memo_view.join_view(memo)
+    assert joined is not None
+    expected = {k: v for k, v in view.items() if v not in (None, [], {})}
+    assert {k: v for k, v in joined.items() if v not in (None, [], {})} == expected
