@@ -13,8 +13,8 @@ Every refusal is a 429 with a message that names the setting; the create rate ad
   visibility lag) beyond it.
 - **Create rate** (`SKILL_FLEET_CREATE_RATE_PER_MINUTE`, `SKILL_FLEET_CREATE_BURST`): a token
   bucket per user, charged only for a job really started (an idempotent retry is free).
-- **Open event streams** and **answers waiting with `?wait=`**: slots per caller, taken
-  before the work starts and given back when it ends, however it ends.
+- **Open event streams** and **replies held with `?wait=`** (answers, creates): slots per
+  caller, taken before the work starts and given back when it ends, however it ends.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ class UserLimits:
         )
         self.waits = Slots(
             settings.max_waits_per_user,
-            "answers waiting with ?wait",
+            "replies held with ?wait (answers or creates)",
             "SKILL_FLEET_MAX_WAITS_PER_USER",
         )
 

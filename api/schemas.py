@@ -59,6 +59,14 @@ class CreateJobResponse(BaseModel):
     status: JobStatus
 
 
+class CreateJobWaitResponse(CreateJobResponse):
+    """The reply of a create with `?wait=`: the job's status and prompt once the first prompt
+    exists or the job ended (or the wait ran out), as answers' `?wait` returns them."""
+
+    prompt: HitlPrompt | None = Field(
+        default=None, description="Only with ?wait: the job's first prompt, if it has one yet.")
+
+
 class JobSummary(BaseModel):
     job_id: str
     status: JobStatus | None

@@ -106,17 +106,42 @@ class HttpJobRecorder:
 
 async def create_job(http: httpx.AsyncClient, user: str, rec: HttpJobRecorder | None = None,
                      **options: Any) -> str:
+    return (await create(http, user, rec, **options))["job_id"]
+
+
+async def create(http: httpx.AsyncClient, user: str, rec: HttpJobRecorder | None = None,
+                 wait: float = 0.0, **options: Any) -> dict[str, Any]:
+    """POST the create (a 503 is retried); the reply's body.
+
+    With `wait` the reply is held until the job's first prompt exists (in `prompt`) or the
+    job ended, so the client learns it without polling.
+    """
     body = {"task_description": TASK, "user_id": user, **options}
+    params = {"wait": wait} if wait else None
     for attempt in range(20):
-        r = await http.post(f"{API}/skills/create", json=body)
+        r = await http.post(f"{API}/skills/create", json=body, params=params)
         if rec is not None:
             rec.count("POST /skills/create")
         if r.status_code == 202:
-            return r.json()["job_id"]
+            return r.json()
         if r.status_code != 503 or attempt == 19:
             raise BenchError(f"create: {r.status_code} {r.text[:300]}")
         await asyncio.sleep(0.2)
     raise AssertionError
+
+
+async def first_prompt(http: httpx.AsyncClient, user: str, rec: HttpJobRecorder | None = None,
+                       wait: float = ANSWER_WAIT_SECONDS, poll: float = POLL_SECONDS,
+                       **options: Any) -> tuple[str, dict[str, Any]]:
+    """Create a job and return it with its first prompt: from the create's reply with `wait`
+    (polling only if the wait ran out), by polling every `poll` s with `wait=0`."""
+    created = await create(http, user, rec, wait=wait, **options)
+    job_id, prompt = created["job_id"], created.get("prompt")
+    if prompt is None:
+        if created["status"] in TERMINAL:
+            raise BenchError(f"job {job_id} ended ({created['status']}) before its first prompt")
+        prompt = await wait_prompt(http, job_id, 0, poll=poll, rec=rec)
+    return job_id, prompt
 
 
 async def _poll_get(http: httpx.AsyncClient, url: str, deadline: float,
@@ -202,29 +227,33 @@ async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str,
     """One job through all three checkpoints, answering each prompt as soon as it appears
     (or `think` seconds after it appears: a human reading it).
 
-    The first prompt is polled for. Answers are sent with `?wait=` (the API's way to learn
-    the next prompt without polling); the round trip ends when `GET /hitl/{id}/prompt`
-    shows the next prompt, which the client checks with one read. `wait=0` polls instead.
+    With `wait` nothing is polled: the create's reply (`?wait=`) carries the first prompt,
+    each answer's reply (`?wait=`) the next one, and the last one the job's end; a round
+    trip is an answer's reply with the next prompt. Only a wait that ran out falls back to
+    polling. `wait=0` polls every `poll` s instead (the comparison), a round trip then
+    ending when `GET /hitl/{id}/prompt` shows the next prompt.
     """
     started = time.monotonic()
-    job_id = await create_job(http, user, rec, enable_hitl_confirm=True,
-                              enable_hitl_preview=True, enable_hitl_review=True)
+    job_id, prompt = await first_prompt(http, user, rec, wait=wait, poll=poll,
+                                        enable_hitl_confirm=True, enable_hitl_preview=True,
+                                        enable_hitl_review=True)
     rec.in_flight.add(job_id)
     try:
-        prompt = await wait_prompt(http, job_id, 0, poll=poll, rec=rec)
         while True:
             rec.prompt_types[prompt["type"]] = rec.prompt_types.get(prompt["type"], 0) + 1
             if think:
                 await asyncio.sleep(think)
             sent = time.monotonic()
-            await answer(http, job_id, prompt["prompt_id"], rec, wait=wait)
+            ack = await answer(http, job_id, prompt["prompt_id"], rec, wait=wait)
             if prompt["type"] == "validate":
                 break
-            # Polls until the read shows it; after a waited answer the first read does.
-            nxt = await wait_prompt(http, job_id, prompt["prompt_id"], poll=poll, rec=rec)
+            nxt = ack.get("prompt") if wait else None
+            if nxt is None or nxt["prompt_id"] <= prompt["prompt_id"]:
+                nxt = await wait_prompt(http, job_id, prompt["prompt_id"], poll=poll, rec=rec)
             rec.round_trips.add(sent, time.monotonic() - sent)
             prompt = nxt
-        await wait_status(http, job_id, {"completed"}, poll=poll, rec=rec)
+        if not wait or ack["status"] != "completed":
+            await wait_status(http, job_id, {"completed"}, poll=poll, rec=rec)
     finally:
         rec.in_flight.discard(job_id)
     rec.finished.append(job_id)

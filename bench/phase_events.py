@@ -113,10 +113,11 @@ async def _idle_streams(stack: BenchStack, pool: d.HttpPool, scale: Scale,
     difference between the two windows, per stream.
     """
     n, seconds = scale.events_concurrency, scale.read_windows * scale.read_window
-    jobs = await asyncio.gather(*(d.create_job(pool[i], f"bench-idle-{i}",
-                                               enable_hitl_confirm=True) for i in range(n)))
-    prompts = await asyncio.gather(*(d.wait_prompt(pool[i], job, 0)
-                                     for i, job in enumerate(jobs)))
+    # Each create's reply (`?wait=`) carries the job's first prompt: nothing is polled.
+    parked = await asyncio.gather(*(d.first_prompt(pool[i], f"bench-idle-{i}",
+                                                   enable_hitl_confirm=True) for i in range(n)))
+    jobs = [job for job, _ in parked]
+    prompts = [prompt for _, prompt in parked]
     await asyncio.sleep(1.0)  # the last visibility writes of the parking
     meter = CpuMeter(stack.pids()).start()
     await asyncio.sleep(seconds)

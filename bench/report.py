@@ -22,10 +22,11 @@ METHOD = (
     "through both paths first. Throughput: closed loop of C clients each running jobs back to "
     "back; the first `warmup` seconds are not counted, then `windows` consecutive windows of "
     "`window` seconds each give one sample; reported value = median of the windows. Human round "
-    "trip: POST /hitl/{id}/response?wait=30 sent -> first GET /hitl/{id}/prompt showing the "
-    "next prompt (the reply is held until the next prompt exists; the client then reads it "
-    "once, polling every 10 ms if it is not shown yet), pooled over the measuring windows; a "
-    "separate c=1 client answers without wait and polls every 10 ms. Event stream: answer "
+    "trip: POST /hitl/{id}/response?wait=30 sent -> its reply carrying the next prompt (the "
+    "reply is held until the next prompt exists; the first prompt comes in the reply of "
+    "POST /skills/create?wait=30, the end in the last answer's: nothing is polled), pooled "
+    "over the measuring windows; a separate c=1 client creates and answers without wait and "
+    "polls GET /hitl/{id}/prompt every 10 ms. Event stream: answer "
     "sent -> prompt_raised received; idle streams: CPU over read_windows x read_window "
     "seconds with N jobs parked and no stream, then with one stream open on each; the "
     "difference / N. Reads: per-window "
@@ -167,7 +168,7 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
         for c, row in p["overhead"].items():
             if isinstance(row, dict) and "ratio" in row:
                 rt = row["skill_fleet"]["round_trip"]
-                t.add_row("answer ?wait=30, then GET prompt", c, _ms(rt, "p50_ms"),
+                t.add_row("answer ?wait=30 (prompt in reply)", c, _ms(rt, "p50_ms"),
                           _ms(rt, "p95_ms"), _ms(rt, "p99_ms"), str(rt.get("n")))
         poll = p["overhead"].get("polling_client_c1")
         if poll:

@@ -58,6 +58,8 @@ class BenchStack:
             "SKILL_FLEET_SKILLS_ROOT": str(self.skills_root),
             "SKILL_FLEET_OPEN_MODE": "1",  # the API runs without keys, on loopback
             "SKILL_FLEET_CREATE_RATE_PER_MINUTE": "0",  # measure the engine, not the limiter
+            # every client holds a create or an answer open with ?wait=, all as one open-mode user
+            "SKILL_FLEET_MAX_WAITS_PER_USER": "0",
             # The offline author's skeleton scores ~0.6, under the default pass mark: accept
             # it, so every job takes the same path (no stop at a failed validation).
             "SKILL_FLEET_PASS_THRESHOLD": "0.4",

@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from api.schemas import (
     AnswerResponse,
     CancelResponse,
-    CreateJobResponse,
+    CreateJobWaitResponse,
     JobDetail,
     JobList,
     PromptResponse,
@@ -82,7 +82,11 @@ class ApiClient:
     def create_job(self, task: str, *, user_id: str | None = None, confirm: bool = False,
                    preview: bool = False, review: bool = False,
                    hitl_timeout_seconds: float | None = None,
-                   on_hitl_timeout: str | None = None) -> CreateJobResponse:
+                   on_hitl_timeout: str | None = None,
+                   wait: float = 0, idempotency_key: str | None = None) -> CreateJobWaitResponse:
+        """Create the job. With `wait` (seconds, at most 60) the server holds the reply until
+        the job's first prompt exists (in `prompt`) or the job ended: no polling for it.
+        The same `idempotency_key` with the same fields names the same job."""
         body: dict[str, Any] = {
             "task_description": task,
             "enable_hitl_confirm": confirm,
@@ -95,8 +99,16 @@ class ApiClient:
             body["hitl_timeout_seconds"] = hitl_timeout_seconds
         if on_hitl_timeout:
             body["on_hitl_timeout"] = on_hitl_timeout
-        r = self._request("POST", "/skills/create", json=body)
-        return CreateJobResponse.model_validate(r.json())
+        extra: dict[str, Any] = {}
+        if idempotency_key:
+            extra["headers"] = {"Idempotency-Key": idempotency_key}
+        if wait:  # the reply comes up to `wait` s later; the read timeout comes on top
+            t = self._http.timeout
+            extra["params"] = {"wait": wait}
+            extra["timeout"] = httpx.Timeout(connect=t.connect, read=(t.read or 30.0) + wait,
+                                             write=t.write, pool=t.pool)
+        r = self._request("POST", "/skills/create", json=body, **extra)
+        return CreateJobWaitResponse.model_validate(r.json())
 
     def list_jobs(self, *, status: str | None = None, user_id: str | None = None,
                   phase: str | None = None, page_size: int = 50,

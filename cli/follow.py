@@ -8,6 +8,7 @@ are skipped, the pending one is asked.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from contextlib import closing
 
 from rich.console import Console
@@ -25,8 +26,14 @@ PROMPT_VISIBLE_WITHIN = 5.0
 
 
 def follow(client: ApiClient, job_id: str, console: Console, *, attach: bool,
-           interactive: bool) -> tuple[ExitCode, JobView | None]:
-    """Follow until the job ends (exit code by outcome) or the user detaches with Ctrl-C."""
+           interactive: bool, known: Iterable[HitlPrompt] = ()) -> tuple[ExitCode, JobView | None]:
+    """Follow until the job ends (exit code by outcome) or the user detaches with Ctrl-C.
+
+    `known` prompts came in a reply (`create ?wait=`): when the stream raises one of them it
+    is asked or announced at once, without reading the job to see it is still pending (an
+    answer to a prompt someone else answered meanwhile is refused and re-read).
+    """
+    fresh = {p.prompt_id: p for p in known}
     tracker = Tracker(console)
     try:
         view = client.job(job_id)
@@ -47,7 +54,8 @@ def follow(client: ApiClient, job_id: str, console: Console, *, attach: bool,
                         break
                     if event.kind != "prompt_raised":
                         continue
-                    pending = _still_pending(client, job_id, int(event.data.get("prompt_id", 0)))
+                    raised = int(event.data.get("prompt_id", 0))
+                    pending = fresh.pop(raised, None) or _still_pending(client, job_id, raised)
                     if pending and interactive:
                         break
                     if pending and pending.prompt_id not in announced:

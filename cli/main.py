@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cli import create_hold
 from cli.answers import AnswerError, parse_answers
 from cli.api_key import resolve_api_key
 from cli.client import DEFAULT_API_URL, ApiClient
@@ -27,7 +28,7 @@ from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
 from cli.render import job_panel, jobs_table, print_json, report_view, skills_table
 from cli.setup import SETUP_EPILOG, setup
-from workflows.models import HitlAction, JobStatus, Phase, TimeoutAction
+from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase, TimeoutAction
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -206,17 +207,23 @@ def create(
         help="What an unanswered checkpoint does.")] = None,
 ) -> None:
     """Create a skill job; on a terminal, follow it and answer its checkpoints."""
+    if wait is None:
+        wait = sys.stdout.isatty()
+    console = err if json_out else out
+    hold = create_hold.hold_for(wait, confirm=confirm, preview=preview, review=review)
     with _client(ctx) as client:
-        created = client.create_job(
-            task, user_id=user, confirm=confirm, preview=preview, review=review,
-            hitl_timeout_seconds=hitl_timeout,
+        created, interrupted = create_hold.create(
+            client, console, hold, task=task, user_id=user, confirm=confirm, preview=preview,
+            review=review, hitl_timeout_seconds=hitl_timeout,
             on_hitl_timeout=on_hitl_timeout.value if on_hitl_timeout else None,
         )
-        if wait is None:
-            wait = sys.stdout.isatty()
+        if interrupted:
+            console.print(f"\n[yellow]Detached.[/] Job {created.job_id} keeps running; attach "
+                          f"with [bold]skill-fleet attach {created.job_id}[/]", highlight=False)
+            _exit(ExitCode.DETACHED)
         if not wait:
             if json_out:
-                print_json(created.model_dump(mode="json"))
+                print_json(created.model_dump(mode="json", exclude_unset=True))
             else:
                 out.print(f"Created job [bold]{created.job_id}[/] ({created.status.value}).")
                 out.print(f"  follow it:  skill-fleet attach {created.job_id}\n"
@@ -224,7 +231,8 @@ def create(
             return
         if not json_out:
             out.print(f"Created job [bold]{created.job_id}[/]")
-        _follow(client, created.job_id, json_out=json_out, attach=False)
+        _follow(client, created.job_id, json_out=json_out, attach=False,
+                first_prompt=created.prompt)
 
 
 @app.command(epilog=EPILOG)
@@ -235,11 +243,13 @@ def attach(ctx: typer.Context, job: JobArg, json_out: JsonOpt = False) -> None:
         _follow(client, job, json_out=json_out, attach=True)
 
 
-def _follow(client: ApiClient, job_id: str, *, json_out: bool, attach: bool) -> None:
+def _follow(client: ApiClient, job_id: str, *, json_out: bool, attach: bool,
+            first_prompt: HitlPrompt | None = None) -> None:
     # With --json, stdout carries only the final job; progress and notes go to stderr.
     console = err if json_out else out
     interactive = not json_out and sys.stdin.isatty() and sys.stdout.isatty()
-    code, view = follow(client, job_id, console, attach=attach, interactive=interactive)
+    code, view = follow(client, job_id, console, attach=attach, interactive=interactive,
+                        known=[first_prompt] if first_prompt else [])
     if json_out and view is not None:
         print_json(view.model_dump(mode="json"))
     _exit(code)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
 
 from api.auth import Caller, CallerDep
+from api.create_wait import MAX_CREATE_WAIT_SECONDS, hold_until_prompt
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
 from api.idempotency import fingerprint, job_id_for
-from api.limits import LimitsDep
+from api.limits import LimitsDep, caller_key
 from api.responses import ModelResponse
 from api.schemas import (
     USER_ID_PATTERN,
@@ -19,6 +21,7 @@ from api.schemas import (
     CancelResponse,
     CreateJobRequest,
     CreateJobResponse,
+    CreateJobWaitResponse,
     JobDetail,
     JobList,
 )
@@ -30,7 +33,8 @@ router = APIRouter()
 
 
 @router.post("/skills/create", status_code=status.HTTP_202_ACCEPTED,
-             response_model=CreateJobResponse)
+             response_model=CreateJobWaitResponse,
+             response_description="`{job_id, status}`; with `?wait=` also `prompt`.")
 async def create_job(
     body: CreateJobRequest,
     gateway: GatewayDep,
@@ -38,21 +42,37 @@ async def create_job(
     caller: CallerDep,
     limits: LimitsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> CreateJobResponse:
+    wait: Annotated[float, Query(
+        ge=0, le=MAX_CREATE_WAIT_SECONDS,
+        description="Hold the reply up to this many seconds until the job's first prompt "
+                    "exists (then in `prompt`) or the job ended; 0 replies as soon as the "
+                    "job is started.")] = 0,
+) -> ModelResponse:
     owner = _owner_for_create(body, caller)
     _check_webhook_host(body, settings)
     job_id = job_id_for(owner, idempotency_key) if idempotency_key is not None else None
-    # The owner's creates run one at a time, so the rate and the active-job cap hold
-    # under a burst (api/limits.py); a retry naming an existing job is neither charged nor
-    # refused.
-    async with limits.create(owner, may_exist=job_id is not None) as admission:
-        if job_id is None or not await gateway.exists(job_id):
-            await admission.check(gateway)
-        job = _job_input(body, owner, job_id or str(uuid.uuid4()), settings)
-        existing = await gateway.start(job, fingerprint(owner, body) if job_id else None)
-        admission.started(job.job_id)
-    return CreateJobResponse(job_id=job.job_id,
-                             status=existing.status if existing else JobStatus.PENDING)
+    # A held reply takes one of the caller's wait slots, before anything starts: at the cap
+    # the create is refused (429) rather than started and then refused.
+    with limits.waits.hold(caller_key(caller)) if wait else nullcontext():
+        # The owner's creates run one at a time, so the rate and the active-job cap hold
+        # under a burst (api/limits.py); a retry naming an existing job is neither charged
+        # nor refused.
+        async with limits.create(owner, may_exist=job_id is not None) as admission:
+            if job_id is None or not await gateway.exists(job_id):
+                await admission.check(gateway)
+            job = _job_input(body, owner, job_id or str(uuid.uuid4()), settings)
+            existing = await gateway.start(job, fingerprint(owner, body) if job_id else None)
+            admission.started(job.job_id)
+        state = existing.status if existing else JobStatus.PENDING
+        if not wait:
+            return ModelResponse(CreateJobResponse(job_id=job.job_id, status=state),
+                                 status_code=status.HTTP_202_ACCEPTED)
+        # Outside the owner's create lock: a held reply must not queue their next create.
+        view = await hold_until_prompt(gateway, job.job_id, owner, wait, existing)
+    return ModelResponse(
+        CreateJobWaitResponse(job_id=job.job_id, status=view.status if view else state,
+                              prompt=view.prompt if view else None),
+        status_code=status.HTTP_202_ACCEPTED)
 
 
 def _job_input(body: CreateJobRequest, owner: str, job_id: str, settings: Settings) -> JobInput:

@@ -117,7 +117,7 @@ async def test_waits_past_the_cap_are_refused_until_one_ends(
     ids = [f"r-{i}" for i in range(16)]
     held = await _hold_waits(keyed_app, limits, ALICE, "alice", ids)
     body = error_body(await _answer(keyed_app, ALICE, "r-16"), 429)
-    assert "already has 16 answers waiting with ?wait" in body["error"]
+    assert "already has 16 replies held with ?wait" in body["error"]
     assert "SKILL_FLEET_MAX_WAITS_PER_USER" in body["error"]
     # an answer that does not wait, and another user's, are not capped by alice's
     holding.release("now")
