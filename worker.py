@@ -22,6 +22,7 @@ from activities.authors import make_author
 from activities.drafts import DraftActivities
 from activities.metrics import HISTOGRAM_BUCKETS as AUTHOR_BUCKETS
 from activities.promotion import PromotionActivities
+from activities.run_cancel import cancel_run
 from activities.validation import validate_skill
 from activities.webhooks import WebhookActivities
 from common.logging import configure_logging, temporal_core_logging
@@ -51,6 +52,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
             validate_skill,
             drafts.save_draft,
             drafts.delete_draft,
+            cancel_run,
             promotion.promote_draft,
             webhooks.deliver_webhook,
         ],
@@ -58,6 +60,8 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_cached_workflows=settings.worker_max_cached_workflows,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
+        sticky_queue_schedule_to_start_timeout=timedelta(
+            seconds=settings.worker_sticky_queue_timeout_seconds),
     )
 
 

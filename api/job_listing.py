@@ -38,7 +38,12 @@ def decode_page_token(token: str) -> bytes:
 
 
 def reconcile(view: JobView, status: WorkflowExecutionStatus | None) -> JobView:
-    """A workflow ended outside our control (terminated, timed out) still reads truthfully."""
+    """A workflow ended outside our control (terminated, timed out) still reads truthfully.
+
+    A cancelled job's run closes Canceled only after it published its `cancelled` view
+    (`workflows.cancelled_run`), so that view is read as it is; a Canceled run whose view
+    is not terminal ended without saying so, and reads as cancelled.
+    """
     if status in (None, WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED):
         return view
     if view.status.is_terminal:

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=100, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_graceful_shutdown_seconds: float = Field(default=10.0, ge=0)
+    # How long a cached workflow's task waits for its own (sticky) worker before any worker
+    # may take it: after a crash, the time until another worker takes the dead one's jobs.
+    worker_sticky_queue_timeout_seconds: float = Field(default=10.0, gt=0)
     # Prometheus endpoint of the worker (Temporal SDK and skill-fleet metrics): unset or 0
     # is off. Loopback by default; a container sets the host to 0.0.0.0 to be scraped.
     worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)

@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import job_metrics, names, prompt_data
+    from workflows import cancelled_run, job_metrics, names, prompt_data
     from workflows.activity_options import AUTHOR_OPTIONS, FILE_OPTIONS
     from workflows.checkpoints import Checkpoints, JobCancelled, Rewound
     from workflows.hitl import PROMOTION_RUNNING
@@ -111,6 +111,7 @@ class SkillJob:
         self._outbox.close()
         await delivery
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await cancelled_run.end_if_cancelled(self.state)  # a cancelled job's run: Canceled
         return self.state
 
     async def _phases(self) -> tuple[Understanding, SkillContent, ValidationReport]:

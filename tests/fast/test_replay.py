@@ -18,6 +18,10 @@ EXPECTED = {
     # confirm, preview, review with the memo view in parts (`workflows.memo_view`), recorded
     # from tests/fast/workflow/test_history_size.py's journey
     "split_memo_three_checkpoints",
+    # a cancelled job's run ends Canceled (`workflows.cancelled_run`): by the API's cancel
+    # request, and by a cancel answer (the job requests it), recorded from
+    # tests/fast/workflow/test_cancelled_runs.py
+    "canceled_run_by_request", "canceled_run_by_answer",
 }
 
 

@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from activities.authoring import Author, AuthoringActivities
 from activities.drafts import DraftActivities
 from activities.offline_author import OfflineAuthor
 from activities.promotion import PromotionActivities
+from activities.run_cancel import cancel_run
 from activities.validation import validate_skill
 from api.job_gateway import sa_initial
 from tests.skeleton import SKELETON_PASS_THRESHOLD
@@ -135,8 +141,14 @@ class Job:
 
     # -- waiting
     async def result(self) -> JobState:
-        """The workflow's result: the final state, once the run has closed."""
-        return await asyncio.wait_for(self.handle.result(), WAIT_SECONDS)
+        """The final state once the run has closed: the run's result, or the state query
+        for a cancelled job (its run ends Canceled, without a result)."""
+        try:
+            return await asyncio.wait_for(self.handle.result(), WAIT_SECONDS)
+        except WorkflowFailureError as err:
+            if not isinstance(err.cause, CancelledError):
+                raise
+        return await self.state()
 
     async def wait_prompt(self, hitl_type: HitlType, after: int = 0) -> HitlPrompt:
         """The pending prompt of `hitl_type` with an id above `after`; fails if the job ends."""
@@ -187,4 +199,4 @@ def real_activities(skills_root: Path, author: Author | None = None) -> list[Cal
     drafts = DraftActivities(skills_root)
     promotion = PromotionActivities(skills_root)
     return [authoring.understand_task, authoring.generate_skill, validate_skill,
-            drafts.save_draft, drafts.delete_draft, promotion.promote_draft]
+            drafts.save_draft, drafts.delete_draft, promotion.promote_draft, cancel_run]

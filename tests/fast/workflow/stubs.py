@@ -15,6 +15,7 @@ from typing import Any
 from temporalio import activity
 
 from activities.drafts import DraftActivities
+from activities.run_cancel import cancel_run
 from workflows import names
 from workflows.models import (
     GenerateInput,
@@ -46,7 +47,7 @@ class ScriptedActivities:
     def all(self) -> list[Callable[..., Any]]:
         """Every activity a job runs but promotion."""
         return [self.understand, self.generate, self.validate,
-                self._drafts.save_draft, self._drafts.delete_draft]
+                self._drafts.save_draft, self._drafts.delete_draft, cancel_run]
 
     @activity.defn(name=names.ACTIVITY_UNDERSTAND)
     async def understand(self, request: UnderstandInput) -> Understanding:
