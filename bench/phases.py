@@ -247,6 +247,10 @@ async def _read_run(pool: d.HttpPool, scale: Scale, rec: d.HttpJobRecorder,
     stop = asyncio.Event()
 
     async def reader(i: int) -> None:
+        # Paced readers are not in lockstep (people refresh at their own moments): spread
+        # their first requests over one pause. In lockstep, a short run's windows could
+        # fall between two rounds and measure nothing of a kind (seen in the smoke).
+        await asyncio.sleep(pause * i / scale.readers)
         for n in itertools.count(i):
             if stop.is_set():
                 return

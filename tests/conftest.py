@@ -16,8 +16,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     s = LocalStack(tmp_path_factory.mktemp("stack"))
     try:
         s.start_server()
-        s.start_worker()
-        s.start_api()
+        s.start_workers_and_apis()
         yield s
     finally:
         s.stop()

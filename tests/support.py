@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class LocalStack:
             "SKILL_FLEET_SKILLS_ROOT": str(self.skills_root),
             "SKILL_FLEET_RPC_TIMEOUT_SECONDS": "3",
             "SKILL_FLEET_WORKER_GRACEFUL_SHUTDOWN_SECONDS": "2",
+            # A killed worker's jobs go to another worker after 1 s, not the default 10 s.
+            "SKILL_FLEET_WORKER_STICKY_QUEUE_TIMEOUT_SECONDS": "1",
             # An API started without keys runs open on loopback; keys in `extra` win.
             "SKILL_FLEET_OPEN_MODE": "1",
             "SKILL_FLEET_PASS_THRESHOLD": str(SKELETON_PASS_THRESHOLD),
@@ -71,18 +73,30 @@ class LocalStack:
 
     # -- workers
     def start_worker(self, **env: str) -> ManagedProcess:
+        worker = self._spawn_worker(env)
+        self._wait_worker(worker)
+        return worker
+
+    def _spawn_worker(self, env: dict[str, str]) -> ManagedProcess:
         n = len(self.workers)
         worker = python_process(f"worker{n}", ["worker.py"],
                                 env=self.env({**self.worker_env, **env}),
                                 log_path=self.logs / f"worker{n}.log").start()
         self.workers.append(worker)
+        return worker
+
+    def _wait_worker(self, worker: ManagedProcess) -> None:
         # The worker logs once it polls; give it a moment to register its pollers.
         wait_until(lambda: "worker polling" in _read(worker.log_path), timeout=30,
                    what="worker", proc=worker.proc)
-        return worker
 
     # -- API instances
     def start_api(self, port: int | None = None, **env: str) -> str:
+        api, url = self._spawn_api(port, env)
+        self._wait_api(api, url)
+        return url
+
+    def _spawn_api(self, port: int | None, env: dict[str, str]) -> tuple[ManagedProcess, str]:
         port = port or free_port()
         n = len(self.apis)
         api = python_process(
@@ -93,15 +107,34 @@ class LocalStack:
         ).start()
         self.apis.append(api)
         self.api_ports.append(port)
-        url = f"http://127.0.0.1:{port}"
+        return api, f"http://127.0.0.1:{port}"
+
+    def _wait_api(self, api: ManagedProcess, url: str) -> None:
         wait_until(lambda: http_ok(f"{url}/health"), timeout=30, what="API", proc=api.proc)
-        return url
+
+    def start_workers_and_apis(self, workers: int = 1, api_ports: Sequence[int | None] = (None,),
+                               *, worker_env: dict[str, str] | None = None,
+                               api_env: dict[str, str] | None = None) -> list[str]:
+        """Start workers and API instances side by side, then wait until each is ready.
+
+        Each is a Python process that imports for 1-2 s; started one after the other they
+        add up, while two cores can overlap them. Returns the APIs' URLs.
+        """
+        started = [self._spawn_worker(worker_env or {}) for _ in range(workers)]
+        apis = [self._spawn_api(port, api_env or {}) for port in api_ports]
+        for worker in started:
+            self._wait_worker(worker)
+        for api, url in apis:
+            self._wait_api(api, url)
+        return [url for _, url in apis]
 
     def stop(self) -> None:
         for proc in [*self.apis, *self.workers]:
             proc.stop(timeout=5)
+        # The stack is thrown away: a SIGKILL spares the dev server's ~1 s graceful stop.
+        # (Tests of a graceful server stop call `stop_server()` themselves.)
         if self.server:
-            self.server.stop()
+            self.server.kill()
 
 
 def _read(path: Path | None) -> str:

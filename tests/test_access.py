@@ -33,10 +33,11 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalSta
     keys_file.write_text(_keys())
     try:
         stack.start_server()
-        stack.start_worker(SKILL_FLEET_WEBHOOK_SECRET=WEBHOOK_SECRET)
-        url = stack.start_api(SKILL_FLEET_API_KEYS_FILE=str(keys_file),
-                              SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER="3",
-                              SKILL_FLEET_MAX_BODY_BYTES="20000")
+        [url] = stack.start_workers_and_apis(
+            worker_env={"SKILL_FLEET_WEBHOOK_SECRET": WEBHOOK_SECRET},
+            api_env={"SKILL_FLEET_API_KEYS_FILE": str(keys_file),
+                     "SKILL_FLEET_MAX_ACTIVE_JOBS_PER_USER": "3",
+                     "SKILL_FLEET_MAX_BODY_BYTES": "20000"})
         yield stack, url
     finally:
         stack.stop()

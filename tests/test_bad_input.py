@@ -444,8 +444,7 @@ def _until_not_503(call: Any, within: float = 60.0) -> httpx.Response:
 
 def test_temporal_down_writes_fail_fast_and_work_resumes(own_stack: LocalStack) -> None:
     own_stack.start_server()
-    own_stack.start_worker()
-    url = own_stack.start_api()
+    [url] = own_stack.start_workers_and_apis()
     api = own_stack.apis[0]
     with httpx.Client(base_url=url, timeout=30) as http:
         parked = create_job(http, TASK, user_id="down", enable_hitl_confirm=True)

@@ -363,10 +363,10 @@ def test_timeout_setting_comes_from_the_environment(monkeypatch: pytest.MonkeyPa
 def test_jobs_through_temporal_with_the_provider_author(own_stack: LocalStack,
                                                         fake: FakeLlm) -> None:
     own_stack.start_server()
-    worker = own_stack.start_worker(SKILL_FLEET_MODEL="openai:test-model",
-                                    SKILL_FLEET_LLM_BASE_URL=fake.url,
-                                    SKILL_FLEET_LLM_API_KEY=SECRET)
-    url = own_stack.start_api()
+    [url] = own_stack.start_workers_and_apis(worker_env={
+        "SKILL_FLEET_MODEL": "openai:test-model", "SKILL_FLEET_LLM_BASE_URL": fake.url,
+        "SKILL_FLEET_LLM_API_KEY": SECRET})
+    [worker] = own_stack.workers
     with httpx.Client(base_url=url, timeout=30) as http:
         job_id = create_job(http, TASK)
         job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)

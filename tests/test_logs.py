@@ -87,11 +87,11 @@ def test_json_logs_carry_ids_and_no_secrets(own_stack: LocalStack,
     json_logs = {"SKILL_FLEET_LOG_FORMAT": "json"}
     own_stack.start_server()
     hook = f"{receiver.url}/{HOOK_TOKEN}"  # the worker delivers; the API marks jobs for it
-    own_stack.start_worker(**json_logs, SKILL_FLEET_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                           SKILL_FLEET_WEBHOOK_URL=hook, SKILL_FLEET_LLM_API_KEY=LLM_KEY)
-    url = own_stack.start_api(**json_logs, SKILL_FLEET_API_KEYS=keys,
-                              SKILL_FLEET_WEBHOOK_URL=hook,
-                              SKILL_FLEET_PROMOTION_WINDOW_SECONDS="1")
+    [url] = own_stack.start_workers_and_apis(
+        worker_env={**json_logs, "SKILL_FLEET_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                    "SKILL_FLEET_WEBHOOK_URL": hook, "SKILL_FLEET_LLM_API_KEY": LLM_KEY},
+        api_env={**json_logs, "SKILL_FLEET_API_KEYS": keys, "SKILL_FLEET_WEBHOOK_URL": hook,
+                 "SKILL_FLEET_PROMOTION_WINDOW_SECONDS": "1"})
     with httpx.Client(base_url=url, timeout=30,
                       headers={"Authorization": f"Bearer {API_KEY}"}) as http:
         job_id = create_job(http, enable_hitl_confirm=True)

@@ -60,9 +60,10 @@ def names(samples: Sequence[Sample]) -> set[str]:
 def test_api_and_worker_metrics_after_jobs(own_stack: LocalStack) -> None:
     metrics_port = free_port()
     own_stack.start_server()
-    own_stack.start_worker(SKILL_FLEET_WORKER_METRICS_PORT=str(metrics_port))
     # A short promotion window lets the completed job's workflow close.
-    url = own_stack.start_api(SKILL_FLEET_PROMOTION_WINDOW_SECONDS="1")
+    [url] = own_stack.start_workers_and_apis(
+        worker_env={"SKILL_FLEET_WORKER_METRICS_PORT": str(metrics_port)},
+        api_env={"SKILL_FLEET_PROMOTION_WINDOW_SECONDS": "1"})
     worker_url = f"http://127.0.0.1:{metrics_port}/metrics"
 
     with httpx.Client(base_url=url, timeout=30) as http:

@@ -85,8 +85,8 @@ def printed_command(log: str) -> list[str]:
 
 
 def one_job_completes(stack: LocalStack, **env: str) -> None:
-    stack.start_worker(**env)
-    with httpx.Client(base_url=stack.start_api(**env), timeout=30) as http:
+    [url] = stack.start_workers_and_apis(worker_env=env, api_env=env)
+    with httpx.Client(base_url=url, timeout=30) as http:
         job_id = create_job(http)
         assert wait_status(http, job_id, ["completed", "failed"])["status"] == "completed"
         assert http.get("/health").json() == {"status": "ok", "temporal": "reachable"}

@@ -113,15 +113,17 @@ def hitl_api(stack: LocalStack, receiver: Receiver,
     queue = "skill-fleet-hitl"
     try:
         # the operator's receiver: the worker delivers to it, the API marks jobs for it
-        side.start_worker(SKILL_FLEET_WEBHOOK_SECRET=SECRET, SKILL_FLEET_TASK_QUEUE=queue,
-                          SKILL_FLEET_WEBHOOK_URL=receiver.url)
-        yield side.start_api(
-            SKILL_FLEET_TASK_QUEUE=queue,
-            SKILL_FLEET_WEBHOOK_URL=receiver.url,
-            # with a 4 s deadline: reminder at 1 s, escalation at 2 s, reminder at 3 s
-            SKILL_FLEET_HITL_REMINDERS="3s,1s",
-            SKILL_FLEET_HITL_ESCALATE_BEFORE="2s",
-        )
+        [url] = side.start_workers_and_apis(
+            worker_env={"SKILL_FLEET_WEBHOOK_SECRET": SECRET, "SKILL_FLEET_TASK_QUEUE": queue,
+                        "SKILL_FLEET_WEBHOOK_URL": receiver.url},
+            api_env={
+                "SKILL_FLEET_TASK_QUEUE": queue,
+                "SKILL_FLEET_WEBHOOK_URL": receiver.url,
+                # with a 4 s deadline: reminder at 1 s, escalation at 2 s, reminder at 3 s
+                "SKILL_FLEET_HITL_REMINDERS": "3s,1s",
+                "SKILL_FLEET_HITL_ESCALATE_BEFORE": "2s",
+            })
+        yield url
     finally:
         side.stop()
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.client import Client
 
+from devstack.processes import wait_until
 from tests.sse import follow_like_an_eventsource
 from tests.support import (
     API,
@@ -18,20 +22,30 @@ from tests.support import (
     wait_prompt,
     wait_status,
 )
+from workflows import names
 
 TASK = "Convert CSV exports from the billing system into monthly revenue charts"
 
 
 def test_worker_killed_while_waiting_and_while_working(own_stack: LocalStack) -> None:
     own_stack.start_server()
-    worker = own_stack.start_worker(SKILL_FLEET_OFFLINE_DELAY_SECONDS="2")
-    url = own_stack.start_api()
+    [url] = own_stack.start_workers_and_apis(
+        worker_env={"SKILL_FLEET_OFFLINE_DELAY_SECONDS": "2"})
+    [worker] = own_stack.workers
     with httpx.Client(base_url=url, timeout=30) as http:
         waiting = create_job(http, TASK, enable_hitl_confirm=True)
         prompt = wait_prompt(http, waiting, "confirm")
+        working = create_job(http, TASK)
+        wait_job(http, working, lambda j: j["status"] == "running"
+                 and j["current_phase"] == "understanding")
+        wait_until(lambda: _understand_attempt(own_stack, working) == 1, timeout=30,
+                   what="the understand activity started")
 
-        # killed while a job waits at a checkpoint: the prompt is still readable ...
+        # One SIGKILL meets both: a job waiting at a checkpoint and one whose activity runs.
+        # (One kill, not two in turn: the running activity's retry waits for its heartbeat
+        # timeout, 10 s, which then overlaps the waiting job's takeover below.)
         worker.kill()
+        # the waiting job's prompt is still readable ...
         assert get_job(http, waiting)["prompt"]["prompt_id"] == prompt["prompt_id"]
         # ... and an answer with no worker fails fast and says it can be retried
         started = time.monotonic()
@@ -40,28 +54,23 @@ def test_worker_killed_while_waiting_and_while_working(own_stack: LocalStack) ->
         assert time.monotonic() - started < 10
         assert r.json()["details"]["response_id"] == "after-kill"
 
-        # A new worker takes over once the dead one's sticky queue times out (~5 s);
-        # clients retry with the same response_id, which is applied once.
-        worker = own_stack.start_worker(SKILL_FLEET_OFFLINE_DELAY_SECONDS="2")
+        # A new worker takes over once the dead one's sticky queue times out (1 s in the
+        # test stack); clients retry with the same response_id, which is applied once.
+        own_stack.start_worker()
         r = _answer_until_taken(http, waiting, prompt["prompt_id"], "after-kill")
         assert r.status_code == 200, r.text
 
-        # killed while an activity runs: the activity is retried on the new worker
-        working = create_job(http, TASK)
-        wait_job(http, working, lambda j: j["status"] == "running"
-                 and j["current_phase"] == "understanding")
-        worker.kill()
-        own_stack.start_worker()
+        # the killed activity is retried on the new worker; both jobs finish
         for job_id in (waiting, working):
             job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)
             assert job["status"] == "completed", job.get("error")
             assert (own_stack.on_disk(job["draft_path"]) / "SKILL.md").exists()
+        assert _understand_attempt(own_stack, working) == 2  # retried, not run twice at once
 
 
 def test_api_restart_between_reading_and_answering(own_stack: LocalStack) -> None:
     own_stack.start_server()
-    own_stack.start_worker()
-    url = own_stack.start_api()
+    [url] = own_stack.start_workers_and_apis()
     with httpx.Client(base_url=url, timeout=30) as http:
         job_id = create_job(http, TASK, enable_hitl_preview=True)
         prompt = wait_prompt(http, job_id, "preview")
@@ -74,8 +83,7 @@ def test_api_restart_between_reading_and_answering(own_stack: LocalStack) -> Non
 
 def test_temporal_server_restart_on_the_same_db(own_stack: LocalStack) -> None:
     own_stack.start_server()
-    own_stack.start_worker()
-    url = own_stack.start_api()
+    [url] = own_stack.start_workers_and_apis()
     with httpx.Client(base_url=url, timeout=30) as http, ThreadPoolExecutor(1) as pool:
         job_id = create_job(http, TASK, enable_hitl_confirm=True)
         prompt = wait_prompt(http, job_id, "confirm")
@@ -104,6 +112,29 @@ def test_temporal_server_restart_on_the_same_db(own_stack: LocalStack) -> None:
         log = http.get(f"{API}/jobs/{job_id}/events", params={"format": "json"}).json()
         assert [m.json() for m in followed] == log["events"]
         assert followed[-1].event == "completed"
+
+
+def _understand_attempt(stack: LocalStack, job_id: str) -> int | None:
+    """The attempt of the job's understand activity that started last (None: not started)."""
+    async def attempt() -> int | None:
+        client = await Client.connect(stack.address)
+        started = understand = None
+        async for e in client.get_workflow_handle(job_id).fetch_history_events():
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled = e.activity_task_scheduled_event_attributes.activity_type.name
+                understand = e.event_id if scheduled == names.ACTIVITY_UNDERSTAND else None
+            elif (e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED and understand
+                  and e.activity_task_started_event_attributes.scheduled_event_id == understand):
+                started = e.activity_task_started_event_attributes.attempt
+        if started is None:  # a running attempt is in the description, not yet in history
+            desc = await client.get_workflow_handle(job_id).describe()
+            for p in desc.raw_description.pending_activities:
+                if (p.activity_type.name == names.ACTIVITY_UNDERSTAND
+                        and p.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED):
+                    started = p.attempt
+        return started
+
+    return asyncio.run(attempt())
 
 
 def wait_listed(http: httpx.Client, job_id: str, **params: str) -> None:

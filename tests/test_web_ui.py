@@ -130,8 +130,8 @@ def test_saved_queries_details_and_signal_through_the_ui(
     assert page.status_code == 200 and "svelte" in page.text  # the UI's single-page app
     ui_api = UiApi(ui)
 
-    offline = stack.start_worker()
-    url = stack.start_api(SKILL_FLEET_HITL_ESCALATE_BEFORE="59s")
+    [url] = stack.start_workers_and_apis(api_env={"SKILL_FLEET_HITL_ESCALATE_BEFORE": "59s"})
+    [offline] = stack.workers
     with httpx.Client(base_url=url, timeout=30) as http:
         waiting = create_job(http, user_id="ui-alice", enable_hitl_confirm=True)
         prompt = wait_prompt(http, waiting, "confirm")

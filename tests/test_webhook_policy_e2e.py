@@ -45,8 +45,10 @@ def api_url(tmp_path_factory: pytest.TempPathFactory, operator: Receiver) -> Ite
                 "SKILL_FLEET_WEBHOOK_ALLOWED_HOSTS": "localhost"}
     try:
         stack.start_server()
-        stack.start_worker(**webhooks, SKILL_FLEET_WEBHOOK_SECRET=",".join(SECRETS))
-        yield stack.start_api(**webhooks)
+        [url] = stack.start_workers_and_apis(
+            worker_env={**webhooks, "SKILL_FLEET_WEBHOOK_SECRET": ",".join(SECRETS)},
+            api_env=webhooks)
+        yield url
     finally:
         stack.stop()
 

@@ -761,9 +761,9 @@ def run_chaos(stack: LocalStack, cfg: ChaosConfig) -> ChaosReport:
     rng = random.Random(cfg.seed)
     worker_env = {"SKILL_FLEET_OFFLINE_DELAY_SECONDS": str(cfg.offline_delay)}
     stack.start_server()
-    workers = [stack.start_worker(**worker_env) for _ in range(2)]
     api_ports = [free_port(), free_port()]
-    urls = [stack.start_api(port=p) for p in api_ports]
+    urls = stack.start_workers_and_apis(2, api_ports, worker_env=worker_env)
+    workers = list(stack.workers[-2:])
     apis = list(stack.apis[-2:])
     idempotent = _supports_idempotent_create(urls[0])
     log(f"stack up in {time.monotonic() - t0:.1f}s; idempotent create: {idempotent}")
