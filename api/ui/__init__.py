@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from api.ui import job_list, live
+from api.ui import job_actions, job_list, live, new_job, versions
 from api.ui.render import HERE, SECURITY_HEADERS
 from api.ui.routes import router
 from api.ui.session import UiSessions
@@ -37,4 +37,7 @@ def mount_ui(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     app.include_router(live.router)  # the page's event streams
     app.include_router(job_list.router)  # /ui/jobs
+    app.include_router(new_job.router)  # /ui/new
+    app.include_router(versions.router)  # /ui/jobs/{id}/versions/{n}
+    app.include_router(job_actions.router)  # promote, rewind
     app.mount("/ui/static", SecureStaticFiles(directory=HERE / "static"), name="ui-static")

@@ -25,6 +25,7 @@ from api.job_gateway import JobGateway
 from api.limits import LimitExceeded, Slot, caller_key, get_limits
 from api.schemas import AnswerRequest
 from api.ui.checkpoints import checkpoint_context, form_hints
+from api.ui.job_forms import JobActions, job_actions
 from api.ui.render import page, secure
 from api.ui.schema_form import AnswerForm, FormInput, answer_errors, build_form, read_answer
 from api.ui.session import (
@@ -35,7 +36,7 @@ from api.ui.session import (
     sessions,
     write_cookie,
 )
-from workflows.models import HitlAction, HitlResponse, JobView
+from workflows.models import HitlAction, HitlResponse, JobView, Phase
 
 # An answer's POST waits up to this long for the next prompt, so the page it redirects to
 # usually shows it already (the API's `?wait=`, counted against the same per-user cap).
@@ -178,13 +179,17 @@ async def inbox(request: Request, gateway: UncheckedGatewayDep, caller: UiCaller
 
 async def job_page(request: Request, gateway: JobGateway, view: JobView, *,
                    form: AnswerForm | None = None, error: str | None = None,
-                   status_code: int = 200, notice: str | None = None) -> Response:
+                   status_code: int = 200, notice: str | None = None,
+                   actions: JobActions | None = None) -> Response:
+    """The job page; `actions` (promote, rewind) default to what the job's state offers."""
     prompt = view.prompt
     context: dict[str, Any] = {"job": view, "prompt": prompt, "error": error,
                                "notice": notice, "checkpoint": None, "form": None,
                                "response_id": uuid.uuid4().hex, "events": [],
                                "events_error": None, "web_ui": web_ui_link(request, view),
-                               "last_seq": view.events_count}
+                               "last_seq": view.events_count,
+                               "actions": actions or job_actions(
+                                   view, getattr(request.state, "ui_caller", None))}
     if prompt is not None:
         context["checkpoint"] = checkpoint_context(prompt)
         context["form"] = form or build_form(prompt.answer_schema,
@@ -209,10 +214,18 @@ def web_ui_link(request: Request, view: JobView) -> str | None:
 
 @router.get("/jobs/{job_id}")
 async def job(job_id: str, request: Request, gateway: UncheckedGatewayDep,
-              caller: UiCallerDep, answered: str | None = None) -> Response:
+              caller: UiCallerDep, answered: str | None = None,
+              created: str | None = None, promoted: str | None = None,
+              rewound: str | None = None) -> Response:
     gateway = await ready(request, gateway)
     view = await gateway.view(job_id, caller.owner_scope)
     notice = f"Your answer ({answered}) was taken." if answered in set(HitlAction) else None
+    if created:
+        notice = "The job was created."
+    elif promoted and view.final_path:
+        notice = f"Promoted to {view.final_path}."
+    elif rewound in set(Phase):
+        notice = f"Rewound to {rewound}."
     return await job_page(request, gateway, view, notice=notice)
 
 

@@ -180,7 +180,7 @@ def build_field(name: str, schema: Mapping[str, Any], path: tuple[str, ...], *,
     elif types == ["string"]:
         f.min_length, f.max_length = schema.get("minLength"), schema.get("maxLength")
         long_text = f.max_length is None or f.max_length > TEXTAREA_FROM
-        f.widget = "textarea" if long_text or hint.get("multiline") else "text"
+        f.widget = "textarea" if hint.get("multiline", long_text) else "text"
     elif types == ["array"]:
         item = schema.get("items", {})
         inner = build_field(name, item, path, hints={}, required=True) if isinstance(

@@ -17,6 +17,7 @@ from api.keys_reload import ReloadingApiKeys
 from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.harness import KEYS, Api, make_settings, running_api
 from tests.fast.api.temporal_stub import StubTemporal
+from tests.fast.ui.fakes import UiFakeGateway
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def keys_file(api: Api) -> Path:
 
 @pytest.fixture
 def gateway() -> FakeGateway:
-    return FakeGateway()
+    return UiFakeGateway()
 
 
 @pytest.fixture
