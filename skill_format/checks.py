@@ -72,19 +72,21 @@ def _file_checks(skill: ParsedSkill) -> list[ValidationCheck]:
             "Every file and symlink stays inside the skill folder.",
         )
     )
+    # A README or CHANGELOG beside SKILL.md is documentation for people, not the agent. One
+    # deeper down is reference material the skill may point to (a per-language guide, say).
     forbidden = sorted(
         p
         for p in folder.files
-        if p.rsplit("/", 1)[-1].split(".")[0].lower() in FORBIDDEN_FILE_STEMS
+        if "/" not in p and p.split(".")[0].lower() in FORBIDDEN_FILE_STEMS
     )
     checks.append(
         check(
             "no_readme_or_changelog",
             f"The skill contains {', '.join(repr(p) for p in forbidden)}; skills carry no "
-            "README or CHANGELOG (put guidance in SKILL.md or references/)."
+            "README or CHANGELOG beside SKILL.md (put guidance in SKILL.md or references/)."
             if forbidden
             else None,
-            "No README or CHANGELOG inside the skill.",
+            "No README or CHANGELOG beside SKILL.md.",
         )
     )
     top_dirs = sorted({d.split("/")[0] for d in folder.dirs} - ALLOWED_SUBFOLDERS)

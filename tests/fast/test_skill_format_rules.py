@@ -680,6 +680,25 @@ def test_validate_folder_good(tmp_path: Path) -> None:
     assert skills_ref.validate(folder) == []
 
 
+@pytest.mark.parametrize("name", ["README.md", "readme.txt", "CHANGELOG.md", "Changelog"])
+def test_a_readme_or_changelog_beside_skill_md_is_an_error(tmp_path: Path, name: str) -> None:
+    folder = _write(tmp_path / NAME, _skill())
+    (folder / name).write_text("For people, not the agent.\n", encoding="utf-8")
+    report = validate_folder(folder)
+    check = _check(report, "no_readme_or_changelog")
+    assert not check.passed and repr(name) in check.message
+    assert not report.passed
+
+
+def test_a_readme_in_a_subfolder_is_reference_material(tmp_path: Path) -> None:
+    body = BODY + "\nFor the Go client read [its guide](references/README.md).\n"
+    folder = _write(tmp_path / NAME, _skill(body=body))
+    (folder / "references" / "README.md").write_text("Go client notes.\n")
+    report = validate_folder(folder)
+    assert _check(report, "no_readme_or_changelog").passed
+    assert report.passed
+
+
 def test_symlink_escaping_folder_is_an_error(tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("top secret\n")
