@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -111,6 +112,21 @@ class PromoteBody(BaseModel):
         default=False, description="Admins only: promote a skill that failed validation.")
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys included: an answer may nest objects and lists
+    (walked with a stack, so a deep one cannot exhaust the recursion limit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -140,8 +156,8 @@ class AnswerRequest(BaseModel):
         default=None, max_length=MAX_FILES,
         description="preview: bundled files to write (relative path -> text) or remove (null).")
 
-    _plain_text = field_validator("feedback", "skill_name", "description", "category",
-                                  "outline", "skill_md")(no_control_chars)
+    _plain_text = field_validator("response_id", "feedback", "skill_name", "description",
+                                  "category", "outline", "skill_md")(no_control_chars)
 
     @field_validator("files")
     @classmethod
@@ -153,8 +169,7 @@ class AnswerRequest(BaseModel):
     @field_validator("answers")
     @classmethod
     def _plain_answers(cls, answers: dict[str, Any] | None) -> dict[str, Any] | None:
-        for value in (answers or {}).values():
-            no_control_chars(value)
+        no_control_chars(list(_strings(answers)))
         return answers
 
 

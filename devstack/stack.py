@@ -41,7 +41,10 @@ def run_local_stack(settings: Settings) -> None:
            # The dev server is ours: add attributes a newer version needs to an older data dir.
            "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES": os.environ.get(
                "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES", "true"),
-           "SKILL_FLEET_OPEN_MODE": "1" if settings.open_mode else "0"}
+           "SKILL_FLEET_OPEN_MODE": "1" if settings.open_mode else "0",
+           # The reviewer page links each job to it in this stack's Temporal Web UI.
+           "SKILL_FLEET_TEMPORAL_UI_URL": settings.temporal_ui_url
+           or f"http://127.0.0.1:{settings.ui_port}"}
     worker = python_process("worker", ["worker.py"], env=env, log_path=logs / "worker.log")
     api = python_process(
         "api",
@@ -64,6 +67,7 @@ def run_local_stack(settings: Settings) -> None:
         print(
             "\nskill-fleet is running:\n"
             f"  API         {api_url}/api/v2   (docs: {api_url}/docs)\n"
+            f"  Review      {api_url}/ui/\n"
             f"  Web UI      http://127.0.0.1:{settings.ui_port}\n"
             f"  Temporal    {server.address}  (namespace {settings.temporal_namespace})\n"
             f"  Data        {data.resolve()}  (logs in {logs})\n"

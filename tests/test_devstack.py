@@ -43,6 +43,12 @@ def test_run_command_stops_on_ctrl_c_and_keeps_jobs(tmp_path: Path) -> None:
         with httpx.Client(base_url=url, timeout=30) as http:
             job_id = create_job(http, enable_hitl_confirm=True)
             prompt = wait_prompt(http, job_id, "confirm")
+            # The reviewer page (open mode: no sign-in) links the job to this stack's Web UI.
+            assert f"{url}/ui/" in printed
+            page = http.get(f"/ui/jobs/{job_id}")
+            assert page.status_code == 200, page.text
+            web_ui = f"http://127.0.0.1:{ports['ui']}/namespaces/default/workflows/{job_id}"
+            assert f'href="{web_ui}"' in page.text
 
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)

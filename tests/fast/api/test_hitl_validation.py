@@ -44,6 +44,9 @@ ANSWER_WRONG: list[tuple[dict[str, Any], str]] = [
     ({"prompt_id": 1, "answers": {f"q{i}": i for i in range(21)}}, "answers"),
     ({"prompt_id": 1, "answers": {"subject": f"python{NUL}"}}, "answers"),
     ({"prompt_id": 1, "answers": {"topics": ["ok", f"bad{NUL}"]}}, "answers"),
+    ({"prompt_id": 1, "answers": {"sub": {"deep": [f"bad{NUL}"]}}}, "answers"),
+    ({"prompt_id": 1, "answers": {"sub": {f"key{NUL}": "ok"}}}, "answers"),
+    ({"prompt_id": 1, "answers": {f"q{NUL}": "ok"}}, "answers"),
     ({"prompt_id": 1, "accept_suggestions": "maybe"}, "accept_suggestions"),
     ({"prompt_id": 1, "skill_name": 5}, "skill_name"),
     ({"prompt_id": 1, "skill_name": "s" * 65}, "skill_name"),
@@ -53,6 +56,7 @@ ANSWER_WRONG: list[tuple[dict[str, Any], str]] = [
     ({"prompt_id": 1, "response_id": ""}, "response_id"),
     ({"prompt_id": 1, "response_id": "r" * 129}, "response_id"),
     ({"prompt_id": 1, "response_id": 7}, "response_id"),
+    ({"prompt_id": 1, "response_id": f"rid{NUL}{NUL}x"}, "response_id"),
     ({"prompt_id": 1, "surprise": True}, "surprise"),
     ({"prompt_id": 1, "wait_seconds": 5}, "wait_seconds"),
 ]
