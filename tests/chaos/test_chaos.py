@@ -42,6 +42,9 @@ def _check(report: ChaosReport, cfg: ChaosConfig) -> None:
     assert report.faults.get("server", 0) == cfg.server_restarts, summary
     assert report.faults.get("worker", 0) >= min(cfg.worker_kills, 1), summary
     assert report.faults.get("api", 0) >= min(cfg.api_kills, 1), summary
+    # Idempotent create was exercised: every other job sent its create twice (same key), and
+    # one workflow exists per job (a violation otherwise).
+    assert report.stats.creates_replayed == (cfg.jobs + 1) // 2, summary
     # Every prompt seen was answered, except the ones cancelled through the endpoint.
     assert report.answers_applied >= report.prompts_seen - report.cancelled_by_script, summary
 
