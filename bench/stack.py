@@ -60,6 +60,8 @@ class BenchStack:
             "SKILL_FLEET_CREATE_RATE_PER_MINUTE": "0",  # measure the engine, not the limiter
             # every client holds a create or an answer open with ?wait=, all as one open-mode user
             "SKILL_FLEET_MAX_WAITS_PER_USER": "0",
+            # ... and every event-stream client too (the events phase opens up to 50 streams)
+            "SKILL_FLEET_MAX_EVENT_STREAMS_PER_USER": "0",
             # The offline author's skeleton scores ~0.6, under the default pass mark: accept
             # it, so every job takes the same path (no stop at a failed validation).
             "SKILL_FLEET_PASS_THRESHOLD": "0.4",
