@@ -54,12 +54,11 @@ with workflow.unsafe.imports_passed_through():
         apply_plan_edits,
         content_diff,
         edit_plan,
-        merge_rewind_edits,
         plan_diff,
         reviewer_version,
-        rewound_plan,
         shown,
     )
+    from workflows.rewinding import rewind_state
     from workflows.webhook_outbox import WebhookOutbox, webhook_input, webhook_targets
 
 # Failed validation is refined automatically this many times before a human decides.
@@ -131,24 +130,8 @@ class SkillJob:
                 start, feedback = self._apply_rewind(rewind.request)
 
     def _apply_rewind(self, request: RewindRequest) -> tuple[Phase, str | None]:
+        to = rewind_state(self.state, self._understand_request, request)
         edits = request.edits
-        to = Phase(request.to)
-        self.state.validation = None
-        self.state.validation_passed = None
-        self.state.validation_status = None
-        self.state.validation_score = None
-        merge_rewind_edits(self.state.plan_edits, edits.model_dump(exclude_none=True))
-        if to is Phase.UNDERSTANDING:
-            req = self._understand_request
-            req.skill_name = edits.skill_name or req.skill_name
-            req.description = edits.description or req.description
-            if edits.feedback:
-                req.feedback.append(edits.feedback)
-        elif to is Phase.GENERATION and self.state.understanding is not None:
-            plan = rewound_plan(self.state.understanding, edits)
-            self.state.understanding = plan
-            self.state.skill_name = plan.skill_name
-            self.state.intended_taxonomy_path = plan.taxonomy_path
         self._record("rewound", to=to.value, edits=edits.model_dump(exclude_none=True))
         self._checkpoints.rewind = None  # the rewind update replies now
         return to, edits.feedback if to is not Phase.UNDERSTANDING else None

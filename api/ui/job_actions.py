@@ -21,7 +21,7 @@ from api.routes.jobs import rewind_job
 from api.schemas import PromoteBody
 from api.ui.job_forms import JobActions, can_promote, can_rewind, promote_form, rewind_form
 from api.ui.model_form import place_api_error, read_model
-from api.ui.routes import UiCallerDep, UiRoute, job_page, read_form, ready
+from api.ui.routes import UiCallerDep, UiRoute, job_page, posted_to_job
 from workflows.models import RewindRequest
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
@@ -30,9 +30,7 @@ router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
 @router.post("/jobs/{job_id}/promote")
 async def promote(job_id: str, request: Request, gateway: UncheckedGatewayDep,
                   caller: UiCallerDep) -> Response:
-    form = await read_form(request)
-    gateway = await ready(request, gateway)
-    view = await gateway.view(job_id, caller.owner_scope)  # another user's job: 404
+    form, gateway, view = await posted_to_job(request, gateway, job_id, caller)
     form_def = promote_form(caller)
     body = read_model(PromoteBody, form_def, form)
     if body is None:
@@ -54,9 +52,7 @@ async def promote(job_id: str, request: Request, gateway: UncheckedGatewayDep,
 @router.post("/jobs/{job_id}/rewind")
 async def rewind(job_id: str, request: Request, gateway: UncheckedGatewayDep,
                  caller: UiCallerDep) -> Response:
-    form = await read_form(request)
-    gateway = await ready(request, gateway)
-    view = await gateway.view(job_id, caller.owner_scope)  # another user's job: 404
+    form, gateway, view = await posted_to_job(request, gateway, job_id, caller)
     form_def = rewind_form()
     body = read_model(RewindRequest, form_def, form)
     if body is None:

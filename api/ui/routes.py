@@ -104,6 +104,15 @@ async def ready(request: Request, gateway: JobGateway) -> JobGateway:
     return gateway
 
 
+async def posted_to_job(request: Request, gateway: JobGateway, job_id: str,
+                        caller: Caller) -> tuple[FormInput, JobGateway, JobView]:
+    """A form posted to a job's page: the form (CSRF checked), the ready gateway, and the
+    job as the caller may see it (another user's job: 404)."""
+    form = await read_form(request)
+    gateway = await ready(request, gateway)
+    return form, gateway, await gateway.view(job_id, caller.owner_scope)
+
+
 async def read_form(request: Request) -> FormInput:
     """An urlencoded form (the only kind these pages send), after its CSRF check."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -232,9 +241,7 @@ async def job(job_id: str, request: Request, gateway: UncheckedGatewayDep,
 @router.post("/jobs/{job_id}/answer")
 async def answer(job_id: str, request: Request, gateway: UncheckedGatewayDep,
                  caller: UiCallerDep) -> Response:
-    form = await read_form(request)
-    gateway = await ready(request, gateway)
-    view = await gateway.view(job_id, caller.owner_scope)  # another user's job: 404
+    form, gateway, view = await posted_to_job(request, gateway, job_id, caller)
     prompt = view.prompt
     if prompt is None or str(prompt.prompt_id) != form.get("prompt_id"):
         return await job_page(request, gateway, view, error=STALE, status_code=409)
