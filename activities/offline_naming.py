@@ -138,6 +138,35 @@ def _is_acronym(word: str) -> bool:
     return len(word) > 1 and word.isupper()
 
 
+# "Code review for ...", "Log analysis of ...": a noun that can be a verb, then an action noun,
+# then a preposition or the end, is a compound noun, not an imperative ("Codes review" read
+# wrong). Verbs people start a request with stay verbs ("Plan migration for ...").
+ACTION_NOUN_ENDINGS = ("ion", "sis", "ment", "ance", "ence", "ing")
+ACTION_NOUNS = frozenset("review audit design cleanup setup triage rollout report".split())
+IMPERATIVES = frozenset(
+    """write create build generate make add plan draft fix run set use find convert migrate
+    deploy manage prepare improve optimize automate monitor schedule track handle configure
+    implement refactor debug review check update validate format summarize translate
+    extract document analyze clean do help""".split()
+)
+# Nouns the dictionary only knows as verbs.
+VERB_ONLY_NOUNS = frozenset("log".split()
+)
+
+
+def is_compound_noun(words: list[str], start: int) -> bool:
+    """True if the words at `start` open with a noun compound like "code review for"."""
+    first, second, after = _at(words, start), _at(words, start + 1), _at(words, start + 2)
+    lower = second.lower()
+    if (first.lower() in IMPERATIVES or not second.isalpha()
+            or not (lower in ACTION_NOUNS or lower.endswith(ACTION_NOUN_ENDINGS))):
+        return False
+    if after and after not in PUNCT and after.lower() not in PREPOSITIONS:
+        return False
+    return (first.lower() in VERB_ONLY_NOUNS
+            or "NOUN" in lemminflect.getAllLemmas(first.lower()))
+
+
 def verb_lemma(word: str, following: str = "") -> str:
     """The base form if `word` can be a verb ("reviews" -> "review", "does" -> "do"), else ""."""
     lower = word.lower()
@@ -213,11 +242,22 @@ def parse(task: str) -> Phrase:
     if start >= len(words):
         return _phrase("", "", audience)
     verb = verb_lemma(words[start], _at(words, start + 1))
-    if not verb:
-        rest = text[found[start - 1][1]:].strip() if start else text
+    if not verb or is_compound_noun(words, start):
+        rest = text[found[start - 1][1]:].strip() if start else _uncapitalized(text)
         return _phrase("", rest, audience)
     # The original wording after the verb, with its casing and punctuation.
     return _phrase(verb, text[found[start][1]:].strip(), audience)
+
+
+def _uncapitalized(text: str) -> str:
+    """'Code review for Go' -> 'code review for Go': the capital only opened the sentence,
+    and the text goes mid-sentence ("Helps with ..."). Names and acronyms keep theirs."""
+    first = text.split(" ", 1)[0]
+    lower = first.lower()
+    if (len(first) < 2 or not first.isalpha() or not first[0].isupper() or not first[1:].islower()
+            or lower in _tool_words() or not lemminflect.getAllLemmas(lower)):
+        return text
+    return lower + text[len(first):]
 
 
 def _at(words: list[str], i: int) -> str:

@@ -168,3 +168,21 @@ def test_names_are_valid_for_every_combination(preamble: str) -> None:
        | st.text(max_size=80))
 def test_names_are_valid_for_any_text(task: str) -> None:
     _assert_valid(task)
+
+
+@pytest.mark.parametrize(("task", "opening"), [
+    # a noun compound that opens with a word that can be a verb is not an imperative
+    ("Code review for Python pull requests", "Helps with code review for Python pull requests."),
+    ("Log analysis for nginx", "Helps with log analysis for nginx."),
+    ("Test generation for Django views", "Helps with test generation for Django views."),
+    # verbs people start a request with, or a verb with an ordinary object, stay verbs
+    ("Plan migration for Postgres", "Plans migration for Postgres."),
+    ("Review code for security issues", "Reviews code for security issues."),
+    ("Simplify deployment for Flask apps", "Simplifies deployment for Flask apps."),
+    ("Test migration scripts", "Tests migration scripts."),
+    # names keep their capital; a common word that only opened the sentence loses it
+    ("Python linting for Django", "Helps with Python linting for Django."),
+    ("Kubernetes upgrades", "Helps with Kubernetes upgrades."),
+])
+async def test_a_noun_compound_is_not_read_as_a_verb(task: str, opening: str) -> None:
+    assert (await plan(task)).description.startswith(opening)
