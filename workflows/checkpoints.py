@@ -225,10 +225,12 @@ class Checkpoints:
         if response.response_id:
             state.applied_responses[response.response_id] = response.prompt_id
         self.answer = response
+        # Who answered is event data (state), not a command: no patch needed for replay.
+        who = {"answered_by": response.answered_by} if response.answered_by else {}
         self._record("answer_accepted", prompt_id=response.prompt_id,
                      action=(response.normalized_action() or HitlAction.PROCEED).value,
                      response_id=response.response_id, source=source,
-                     type=state.prompt.type.value)
+                     type=state.prompt.type.value, **who)
         return False
 
     async def applied(self, response: HitlResponse) -> None:

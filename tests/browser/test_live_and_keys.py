@@ -1,9 +1,10 @@
 """The reviewer page updating by itself, and used with the keyboard alone, in Chromium.
 
 Two reviewers in two browser contexts: the admin's inbox shows a prompt the moment a job
-raises it and drops it, saying so, when the other reviewer answers it; a job page shows
-the next prompt after an answer given through the API; a whole answer with j/k, Enter,
-r (with feedback) and a. A marker set in the page proves nothing was reloaded.
+raises it and drops it, saying who answered it, when the other reviewer answers it; a job
+page shows the next prompt, and who answered, after an answer given through the API; a
+whole answer with j/k, Enter, r (with feedback) and a. A marker set in the page proves
+nothing was reloaded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     ADMIN_KEY,
+    REVIEWER,
     REVIEWER_KEY,
     Browser,
     assert_stayed_home,
@@ -75,7 +77,8 @@ def test_the_inbox_of_another_reviewer_follows_a_prompt_live(
     expect(page.locator(".notice")).to_contain_text("Your answer (proceed) was taken.")
 
     expect(row).to_have_count(0, timeout=LIVE_TIMEOUT)  # answered: it leaves, saying so
-    expect(admin.locator("#live-news")).to_contain_text("(confirm) was answered (proceed)")
+    expect(admin.locator("#live-news")).to_contain_text(
+        f"(confirm) was answered (proceed) by {REVIEWER}")
     assert not_reloaded(admin)
     wait_status(reviewer_http, job_id, ["completed"])
     assert_stayed_home(browser)
@@ -96,7 +99,8 @@ def test_the_job_page_shows_the_next_prompt_after_an_answer_through_the_api(
     assert answer(reviewer_http, job_id, prompt_id, action="proceed").status_code == 200
     expect(page.locator("#prompt-title")).to_contain_text("Review the draft SKILL.md")
     expect(page.locator("#live-news")).to_contain_text("New prompt: Review the draft")
-    expect(page.locator("#timeline-region")).to_contain_text("answer_accepted")
+    expect(page.locator("#timeline-region")).to_contain_text(
+        f"answered (proceed) by {REVIEWER}")
     assert not_reloaded(page)
     assert_stayed_home(browser)
 

@@ -1,10 +1,12 @@
 """What each checkpoint shows besides its form: the preview's side-by-side diff, the word
-diff of structure_fix, validate's findings by severity, and the cancel confirmation."""
+diff of structure_fix, validate's findings by severity, and the cancel confirmation; and
+who answered what in the timeline."""
 
 from __future__ import annotations
 
 import difflib
 import re
+from datetime import UTC, datetime
 
 import httpx
 
@@ -13,7 +15,7 @@ from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.harness import Api
 from tests.fast.api.samples import job_view
 from tests.fast.ui.samples import SKILL_MD, data_for, prompt_for
-from workflows.models import HitlType
+from workflows.models import EventsPage, HitlType, JobEvent
 
 OLD = "\n".join(f"line {i}" for i in range(1, 21))
 NEW = OLD.replace("line 10", "line ten").replace("line 15\n", "") + "\nline 21"
@@ -117,3 +119,23 @@ async def test_cancel_asks_to_confirm_without_a_script(
     assert '<button type="submit" name="action" value="cancel"' in details
     outside = page.replace(details, "")
     assert 'value="cancel"' not in outside  # no one-click cancel beside proceed/revise
+
+
+async def test_the_timeline_says_who_answered_what(
+        open_page: Api, open_browser: httpx.AsyncClient, gateway: FakeGateway) -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    log = [JobEvent(seq=1, at=at, kind="answer_accepted",
+                    data={"prompt_id": 1, "action": "revise", "answered_by": "rita"}),
+           JobEvent(seq=2, at=at, kind="answer_accepted",  # a signal: nobody known
+                    data={"prompt_id": 2, "action": "proceed"}),
+           JobEvent(seq=3, at=at, kind="answer_accepted",
+                    data={"prompt_id": 3, "action": "proceed", "source": "timeout"})]
+
+    async def fetch_events(job_id: str, after: int) -> EventsPage:
+        return EventsPage(events=log[after:], last_seq=len(log), terminal=False)
+
+    gateway.fetch_events = fetch_events  # type: ignore[method-assign]
+    page = await _page(open_browser, gateway, HitlType.CONFIRM)
+    said = [_text(s) for s in re.findall(r'<span class="said">(.*?)</span>', page, re.S)]
+    assert said == ["answered (revise) by rita", "answered (proceed)",
+                    "the deadline passed (proceed)"]

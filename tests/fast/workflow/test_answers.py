@@ -118,3 +118,18 @@ async def test_the_revision_cap_leaves_only_proceed_or_cancel(harness: Harness) 
 def _only(events: list[JobEvent], kind: str) -> JobEvent:
     [event] = [e for e in events if e.kind == kind]
     return event
+
+
+async def test_an_accepted_answer_says_who_answered_when_it_is_known(harness: Harness) -> None:
+    """The API sets `answered_by` (the key's user); a bare signal (the Web UI) has nobody."""
+    job = await harness.start(enable_hitl_preview=True)
+    first = await job.wait_prompt(HitlType.PREVIEW)
+    second = (await job.answer(first.prompt_id, "revise", wait=10, feedback=FEEDBACK,
+                               answered_by="rita")).prompt
+    assert second is not None
+    await job.signal_answer(second.prompt_id)
+    await job.wait_status(JobStatus.COMPLETED)
+    accepted = [e.data for e in await job.events() if e.kind == "answer_accepted"]
+    assert [(d["prompt_id"], d["action"], d.get("answered_by")) for d in accepted] == [
+        (first.prompt_id, "revise", "rita"), (second.prompt_id, "proceed", None)]
+    assert "answered_by" not in accepted[1]  # only when set
