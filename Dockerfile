@@ -30,7 +30,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
 # Bytecode for our own code too: the workflow sandbox re-imports the workflow module for every
 # run, and PYTHONDONTWRITEBYTECODE would otherwise make that a compile each time.
-RUN python -m compileall -q workflows activities api common skill_format cli devstack worker.py
+RUN python -m compileall -q workflows activities api common skill_format skill_store cli devstack worker.py
 
 # Non-root user; /data/skills is owned by it so a fresh named volume mounted there is writable.
 RUN groupadd --system --gid 10001 skillfleet \

@@ -17,14 +17,10 @@ from temporalio.exceptions import ApplicationError
 
 from activities.metrics import author_call
 from skill_format import description_issues, name_issues, suggest_description, suggest_name
-from workflows.models import (
-    GenerateInput,
-    SkillContent,
-    SuggestedFix,
-    Understanding,
-    UnderstandInput,
-)
+from skill_format.models import SkillContent
+from workflows.models import GenerateInput, SuggestedFix, Understanding, UnderstandInput
 from workflows.names import ACTIVITY_GENERATE, ACTIVITY_UNDERSTAND
+from workflows.taxonomy import taxonomy_path
 
 HEARTBEAT_EVERY_SECONDS = 2.0
 
@@ -82,7 +78,7 @@ def rule_check(plan: Understanding, task: str) -> Understanding:
     if not issues and plan.skill_name:
         # Everything before the name: a category may have sub-categories (devops/observability).
         category = plan.taxonomy_path.rpartition("/")[0] or plan.category
-        plan.taxonomy_path = f"{category or 'general'}/{plan.skill_name}"
+        plan.taxonomy_path = taxonomy_path(category or "general", plan.skill_name)
     return plan
 
 

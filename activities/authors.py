@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from activities.authoring import Author
+from activities.llm_providers import PROVIDERS
 from activities.offline_author import OfflineAuthor
 from common.settings import Settings
-
-PROVIDERS = ("openai", "anthropic")
 
 
 def make_author(settings: Settings) -> Author:

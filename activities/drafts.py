@@ -8,7 +8,9 @@ from pathlib import Path
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.skill_paths import (
+from skill_format.models import SkillContent
+from skill_store.paths import (
+    SCRATCH_PREFIX,
     UnsafePathError,
     check_taxonomy_path,
     draft_root,
@@ -17,7 +19,7 @@ from activities.skill_paths import (
     scratch_dir,
     swap_in,
 )
-from workflows.models import DeleteDraftInput, SaveDraftInput, SaveDraftResult, SkillContent
+from workflows.models import DeleteDraftInput, SaveDraftInput, SaveDraftResult
 from workflows.names import ACTIVITY_DELETE_DRAFT, ACTIVITY_SAVE_DRAFT
 
 
@@ -56,7 +58,7 @@ class DraftActivities:
             for child in root.iterdir():
                 if child.name != segments[0]:
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
-            for scratch in [p for p in root.rglob(".tmp-*") if p.is_dir()]:
+            for scratch in [p for p in root.rglob(f"{SCRATCH_PREFIX}*") if p.is_dir()]:
                 shutil.rmtree(scratch, ignore_errors=True)
         write_skill_folder(target, request.content)
         # Relative to the skills root: the API shows it, and the server's layout is private.

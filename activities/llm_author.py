@@ -30,16 +30,17 @@ from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
 from temporalio.exceptions import ApplicationError
 
-from activities.authors import PROVIDERS
+from activities.llm_providers import PROVIDERS
 from skill_format import render_skill_md
+from skill_format.models import SkillContent
 from workflows.models import (
     ClarifyingQuestion,
     GenerateInput,
     ResourcePlan,
-    SkillContent,
     Understanding,
     UnderstandInput,
 )
+from workflows.taxonomy import taxonomy_path
 
 log = logging.getLogger("skill_fleet.llm_author")
 
@@ -234,7 +235,7 @@ class LlmAuthor:
         category = (plan.taxonomy_path.split("/")[0] if "/" in plan.taxonomy_path
                     else plan.category).strip().lower() or "general"
         plan.category = plan.category or category
-        plan.taxonomy_path = f"{category}/{plan.skill_name}"
+        plan.taxonomy_path = taxonomy_path(category, plan.skill_name)
         return plan
 
     async def generate(self, request: GenerateInput) -> SkillContent:

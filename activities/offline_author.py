@@ -19,15 +19,16 @@ from activities.offline_feedback import (
 from activities.offline_naming import plan_naming
 from activities.offline_trigger_cases import example_requests, near_misses as neighbouring_requests
 from skill_format import render_skill_md
+from skill_format.models import SkillContent
 from workflows.models import (
     ClarifyingQuestion,
     GenerateInput,
     QuestionOption,
     ResourcePlan,
-    SkillContent,
     Understanding,
     UnderstandInput,
 )
+from workflows.taxonomy import taxonomy_path
 
 STOPWORDS = frozenset(
     """a an the and or but if then else for to of in on at by with from into about over
@@ -132,7 +133,7 @@ class OfflineAuthor:
             constraints=constraints, ambiguities=[],
             example_requests=examples, near_misses=near_misses,
             skill_name=name, description=description,
-            taxonomy_path=f"{category}/{name}",
+            taxonomy_path=taxonomy_path(category, name),
             outline=["When to Use", "Instructions", "Examples", "Edge Cases", "References"],
             resources=[ResourcePlan(path="references/checklist.md",
                                     purpose="A checklist to verify the result")],

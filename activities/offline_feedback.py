@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass, field
 
 from skill_format import FrontmatterError, parse_frontmatter
-from workflows.activity_models import SkillContent, Understanding
+from skill_format.models import SkillContent
+from skill_format.skill_name import KEBAB_CASE
+from workflows.activity_models import Understanding
 from workflows.reviewer_edits import category_of
-from workflows.taxonomy import CATEGORIES, is_known_category
+from workflows.taxonomy import CATEGORIES, is_known_category, taxonomy_path
 
 # The sections the offline author writes; an outline without one of them drops it.
 STANDARD_SECTIONS = ("When to Use", "Instructions", "Examples", "Edge Cases", "References")
-NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
+NAME = re.compile(rf"{KEBAB_CASE}\Z")
 _QUOTED = r"\"[^\"\n]{1,80}\"|'[^'\n]{1,80}'|“[^”\n]{1,80}”|`[^`\n]{1,80}`"
 _VALUE = r"[\"'`“]?[A-Za-z0-9][\w./-]*[\"'`”]?"
 _TITLE_BEFORE = rf"(?P<t>{_QUOTED}|[A-Za-z][\w &/-]{{0,60}}?)\s+section\b"
@@ -162,7 +164,7 @@ def revise_plan(plan: Understanding, feedback: list[str]) -> Understanding:
             applied.append(f"added the section '{title}' to the outline")
     plan.outline = outline
     plan.category = category.split("/")[0]
-    plan.taxonomy_path = f"{category}/{plan.skill_name}"
+    plan.taxonomy_path = taxonomy_path(category, plan.skill_name)
     plan.notes = _plain_note(reading, applied, "the plan")
     return plan
 

@@ -13,7 +13,7 @@ Who may write where:
   is replaced only by an admin or by the job that promoted it;
 - a skill `name` is unique in the library: agents load skills by name, so a second skill
   with that name in another category is refused;
-- the replaced folder is kept under `_versions/` (see `activities.skill_versions`).
+- the replaced folder is kept under `_versions/` (see `skill_store.versions`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.skill_library import (
+from skill_format import SkillFolder, parse_skill
+from skill_store.library import (
     JOB_MARKER,
     SKILL_MD,
     index_lock,
@@ -37,8 +38,9 @@ from activities.skill_library import (
     read_marker,
     update_index,
 )
-from activities.skill_paths import (
+from skill_store.paths import (
     DRAFTS_DIR,
+    SCRATCH_PREFIX,
     UnsafePathError,
     check_job_id,
     check_taxonomy_path,
@@ -46,12 +48,9 @@ from activities.skill_paths import (
     scratch_dir,
     swap_in,
 )
-from activities.skill_versions import prune_versions, version_slot
-from skill_format import SkillFolder, parse_skill
+from skill_store.versions import prune_versions, version_slot
 from workflows.models import PromoteInput, PromoteResult
 from workflows.names import ACTIVITY_PROMOTE_DRAFT
-
-SCRATCH_PREFIX = ".tmp-"
 
 
 def _refuse(kind: str, message: str) -> ApplicationError:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from temporalio import activity
 
 from skill_format import validate_content
-from workflows.models import ValidateInput, ValidationReport
+from skill_format.models import ValidationReport
+from workflows.models import ValidateInput
 from workflows.names import ACTIVITY_VALIDATE
 
 

@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from api.errors import ApiError
+from common.job_terms import USER_ID_PATTERN
 from common.settings import Settings
 
 log = logging.getLogger("skill_fleet.api")
@@ -31,7 +32,7 @@ Role = Literal["user", "admin"]
 
 class ApiKeyEntry(BaseModel):
     key_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    user_id: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,128}$")
+    user_id: str = Field(pattern=USER_ID_PATTERN)
     role: Role = "user"
 
 

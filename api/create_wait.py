@@ -17,8 +17,7 @@ from contextlib import aclosing
 from typing import Protocol
 
 from api.errors import ApiError
-from api.routes.hitl import MAX_ANSWER_WAIT_SECONDS
-from workflows.models import JobView
+from workflows.models import MAX_ANSWER_WAIT_SECONDS, JobView
 
 log = logging.getLogger(__name__)
 # The same bound as answers' `?wait` (and the same per-user wait slots, `api.limits`).

@@ -38,8 +38,9 @@ from api.job_listing import decode_page_token, encode_page_token, inbox_item, jo
 from api.refusal_status import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_REFUSAL_STATUS
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
+from common import search_attributes as sa
 from common.settings import Settings
-from workflows import memo_view, names, search_attributes as sa
+from workflows import memo_view, names
 from workflows.models import (
     EventsPage,
     HitlAck,

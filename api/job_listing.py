@@ -13,7 +13,8 @@ from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
 
 from api.errors import ApiError
 from api.schemas import InboxItem, JobSummary
-from workflows import names, search_attributes as sa
+from common import search_attributes as sa
+from workflows import names
 from workflows.models import JobStatus, JobView, Phase
 
 _TOKEN_CHECK = 6

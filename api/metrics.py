@@ -25,6 +25,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.job_gateway import JobGateway
+from common.job_terms import JOB_ID
 from common.logging import bind
 from workflows.models import JobInput, JobView
 
@@ -51,8 +52,7 @@ JOBS_CREATED = Counter(
 )
 
 # Job ids are UUID4s; any path segment that is one names the job the request is about.
-_JOB_ID = re.compile(
-    r"/([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})(?=/|\Z)", re.I)
+_JOB_ID = re.compile(rf"/({JOB_ID})(?=/|\Z)", re.I)
 
 access_log = logging.getLogger("skill_fleet.access")
 log = logging.getLogger("skill_fleet.api")

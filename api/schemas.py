@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from common.job_terms import USER_ID_PATTERN, TimeoutAction
 from workflows.hitl import MAX_FEEDBACK_CHARS
 from workflows.models import (
     HitlAction,
@@ -16,13 +17,10 @@ from workflows.models import (
     JobStatus,
     JobView,
     Phase,
-    TimeoutAction,
     no_control_chars,
 )
 from workflows.reviewer_edits import MAX_FILES, MAX_SECTIONS, MAX_SKILL_MD_CHARS
 
-# Field/Query patterns run on pydantic's Rust regex, where `$` is the end of the text.
-USER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,128}$"
 WEBHOOK_URL_FIELD = "webhook_url"
 
 

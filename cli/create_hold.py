@@ -16,9 +16,10 @@ from rich.console import Console
 
 from api.schemas import CreateJobWaitResponse
 from cli.client import ApiClient
+from workflows.models import MAX_ANSWER_WAIT_SECONDS
 
 # The API's bound for `?wait=` (answers' and creates').
-CREATE_WAIT_SECONDS = 60.0
+CREATE_WAIT_SECONDS = MAX_ANSWER_WAIT_SECONDS
 
 
 def hold_for(follow: bool, *, confirm: bool, preview: bool, review: bool) -> float:

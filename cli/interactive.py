@@ -18,7 +18,7 @@ from cli.client import ApiClient, ApiError
 from cli.edits import EDITABLE, ask_edits
 from cli.exits import ExitCode
 from cli.render import prompt_view
-from workflows.models import HitlPrompt
+from workflows.models import ACTION_ALIASES, HitlPrompt
 
 YES = frozenset({"y", "yes", "true", "t", "1"})
 NO = frozenset({"n", "no", "false", "f", "0"})
@@ -153,8 +153,9 @@ def choose(console: Console, label: str, choices: list[str], *, default: str) ->
         if not raw:
             return default
         matches = [c for c in choices if c.startswith(raw)]
-        if raw == "refine" and "revise" in choices:
-            return "revise"
+        alias = ACTION_ALIASES.get(raw)
+        if alias is not None and alias.value in choices:
+            return alias.value
         if len(matches) == 1:
             return matches[0]
         console.print(f"[red]Choose one of: {', '.join(choices)}.[/]")

@@ -28,7 +28,8 @@ from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
 from cli.render import job_panel, jobs_table, print_json, report_view, skills_table
 from cli.setup import SETUP_EPILOG, setup
-from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase, TimeoutAction
+from common.job_terms import TimeoutAction
+from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -25,7 +25,8 @@ from rich.text import Text
 from api.schemas import JobSummary
 from cli.client import SkillEntry
 from cli.events import Event
-from workflows.models import HitlPrompt, JobView, ValidationReport
+from skill_format.models import ValidationReport
+from workflows.models import HitlPrompt, JobView
 
 PHASE_PERCENT = {"queued": 0, "understanding": 10, "generation": 40, "validation": 75,
                  "saving": 90, "done": 100}

@@ -69,7 +69,7 @@ def run_setup(settings: Settings, *, check_only: bool) -> ExitCode:
         NamespaceMisconfigured,
         TemporalUnreachable,
     )
-    from workflows.search_attributes import ALL
+    from common.search_attributes import ALL
 
     where = Connection.of(settings)
     try:

@@ -1,6 +1,6 @@
 """Does the Temporal namespace know our search attributes, by name and by type?
 
-Every job upserts the attributes of `workflows.search_attributes.ALL`. One the namespace
+Every job upserts the attributes of `common.search_attributes.ALL`. One the namespace
 lacks fails the workflow task forever (the job stays `pending`, the worker logs a warning
 per retry) and a list naming it is refused ("invalid search attribute"). So the worker, the
 API and `skill-fleet setup` check the namespace before anything else, register what is
@@ -26,8 +26,8 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode
 
+from common.search_attributes import ALL
 from common.settings import Settings
-from workflows.search_attributes import ALL
 
 # The names `temporal operator search-attribute create --type` accepts.
 TYPE_NAMES = {

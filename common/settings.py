@@ -10,9 +10,10 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from common.job_terms import TimeoutAction
 from common.webhook_hosts import parse_host_patterns
-from workflows.models import TimeoutAction
-from workflows.names import DEFAULT_TASK_QUEUE
+
+DEFAULT_TASK_QUEUE = "skill-fleet"
 
 
 class Settings(BaseSettings):

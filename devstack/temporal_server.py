@@ -6,8 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from common.search_attributes import cli_flags
 from devstack.processes import ManagedProcess, port_open, wait_until
-from workflows.search_attributes import cli_flags
 
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
 

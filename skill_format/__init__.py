@@ -2,53 +2,53 @@
 
 Pure and deterministic (no network, no Temporal), so the workflow, the API and the CLI
 all judge a skill the same way.
+
+The names below load on first use (PEP 562): `skill_format.models` is imported wherever a
+job is read (the CLI too), and those processes need not load the validator's parsers.
 """
 
-from .checks import run_checks
-from .document import ParsedSkill, SkillFolder, parse_skill
-from .frontmatter import (
-    FrontmatterError,
-    parse_frontmatter,
-    render_frontmatter,
-    render_skill_md,
-    split_skill_md,
-)
-from .report import DEFAULT_PASS_THRESHOLD, add_judged_part
-from .rules import (
-    CHECKS,
-    description_issues,
-    name_issues,
-    suggest_description,
-    suggest_name,
-)
-from .scoring import WEIGHTS, Score, score_skill
-from .triggers import trigger_cases, trigger_score, would_trigger
-from .validator import validate_content, validate_folder, validate_folder_model
+from __future__ import annotations
 
-__all__ = [
-    "CHECKS",
-    "DEFAULT_PASS_THRESHOLD",
-    "WEIGHTS",
-    "FrontmatterError",
-    "ParsedSkill",
-    "Score",
-    "SkillFolder",
-    "add_judged_part",
-    "description_issues",
-    "name_issues",
-    "parse_frontmatter",
-    "parse_skill",
-    "render_frontmatter",
-    "render_skill_md",
-    "run_checks",
-    "score_skill",
-    "split_skill_md",
-    "suggest_description",
-    "suggest_name",
-    "trigger_cases",
-    "trigger_score",
-    "validate_content",
-    "validate_folder",
-    "validate_folder_model",
-    "would_trigger",
-]
+import importlib
+from typing import Any
+
+# Each public name and the module that defines it.
+_WHERE = {
+    "CHECKS": "rules",
+    "DEFAULT_PASS_THRESHOLD": "report",
+    "FrontmatterError": "frontmatter",
+    "ParsedSkill": "document",
+    "Score": "scoring",
+    "SkillFolder": "document",
+    "WEIGHTS": "scoring",
+    "add_judged_part": "report",
+    "description_issues": "rules",
+    "name_issues": "rules",
+    "parse_frontmatter": "frontmatter",
+    "parse_skill": "document",
+    "render_frontmatter": "frontmatter",
+    "render_skill_md": "frontmatter",
+    "run_checks": "checks",
+    "score_skill": "scoring",
+    "split_skill_md": "frontmatter",
+    "suggest_description": "rules",
+    "suggest_name": "rules",
+    "trigger_cases": "triggers",
+    "trigger_score": "triggers",
+    "validate_content": "validator",
+    "validate_folder": "validator",
+    "validate_folder_model": "validator",
+    "would_trigger": "triggers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = sorted(_WHERE)

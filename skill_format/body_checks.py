@@ -6,10 +6,9 @@ level deep or do not resolve are errors (a reader following them finds nothing).
 
 from __future__ import annotations
 
-from workflows.models import ValidationCheck
-
 from . import markdown
 from .document import SKILL_MD, ParsedSkill
+from .models import ValidationCheck
 from .rules import BODY_MAX_LINES, BODY_MAX_TOKENS, check
 from .style import SECTION_HINTS, SECTION_PATTERNS, SECTION_TITLES, section_title
 

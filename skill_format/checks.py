@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from workflows.models import ValidationCheck
-
 from .body_checks import body_checks, link_checks
 from .document import SKILL_MD, ParsedSkill
 from .frontmatter import KEY_ORDER, disallowed_yaml_constructs
+from .models import ValidationCheck
 from .rules import (
     ALLOWED_KEYS,
     ALLOWED_SUBFOLDERS,

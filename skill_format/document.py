@@ -13,9 +13,8 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Literal
 
-from workflows.models import SkillContent
-
 from .frontmatter import FrontmatterError, load_frontmatter_yaml, split_skill_md
+from .models import SkillContent
 
 SKILL_MD = "SKILL.md"
 

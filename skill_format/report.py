@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from workflows.models import Finding, ValidationReport
+from .models import Finding, ValidationReport
 
 DEFAULT_PASS_THRESHOLD = 0.75
 ERROR_SCORE_CAP = 0.5

@@ -25,9 +25,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from workflows.models import ValidationCheck
-
 from .frontmatter import KEY_ORDER
+from .models import ValidationCheck
+from .skill_name import KEBAB_CASE
 from .style import says_when
 
 Severity = Literal["error", "warning"]
@@ -48,7 +48,7 @@ VAGUE_WORDS: frozenset[str] = frozenset(
 )
 FORBIDDEN_FILE_STEMS: frozenset[str] = frozenset({"readme", "changelog"})
 
-NAME_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # whole name: fullmatch
+NAME_PATTERN = re.compile(KEBAB_CASE)  # whole name: fullmatch
 
 FIRST_OR_SECOND_PERSON = re.compile(
     r"^\s*(i|i'm|i've|i'll|im|we|we're|you|you're|your|my|our|let\s+me|let's)\b",

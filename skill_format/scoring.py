@@ -41,10 +41,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from workflows.models import Finding, TriggerCase, ValidationCheck
-
 from . import markdown, substance
 from .document import SKILL_MD, ParsedSkill
+from .models import Finding, TriggerCase, ValidationCheck
 from .reading import read_body
 from .report import ERROR_SCORE_CAP, STRENGTH_AT
 from .style import SECTION_TITLES, WHEN_PATTERNS, says_when

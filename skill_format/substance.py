@@ -15,9 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from workflows.models import Finding
-
 from . import markdown
+from .models import Finding
 from .reading import BodyReading, Unit
 from .rules import BODY_MAX_LINES, BODY_MAX_TOKENS
 from .terms import placeholders, prose_terms

@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from workflows.models import TriggerCase
+from .models import TriggerCase
 
 GENERIC_WEIGHT = 0.5
 MAX_WEIGHT = 2.0

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from workflows.models import SkillContent, ValidationReport
-
 from .checks import run_checks
 from .document import SkillFolder, parse_skill
+from .models import SkillContent, ValidationReport
 from .report import DEFAULT_PASS_THRESHOLD
 from .scoring import WEIGHTS, score_skill
 from .triggers import trigger_cases

@@ -23,7 +23,8 @@ from activities.authoring import rule_check
 from activities.offline_author import OfflineAuthor
 from skill_format import render_skill_md, split_skill_md, validate_content, validate_folder
 from skill_format.frontmatter import parse_frontmatter
-from workflows.models import GenerateInput, SkillContent, UnderstandInput, ValidationReport
+from skill_format.models import SkillContent, ValidationReport
+from workflows.models import GenerateInput, UnderstandInput
 
 DATA = Path(__file__).parent / "data"
 CALIBRATION = DATA / "calibration"

@@ -13,7 +13,7 @@ from pathlib import Path
 import coverage
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("workflows", "api", "activities", "skill_format", "cli")
+PACKAGES = ("workflows", "api", "activities", "skill_format", "skill_store", "cli")
 
 
 def by_package(data_file: Path) -> dict[str, tuple[int, int]]:

@@ -26,8 +26,9 @@ from activities.llm_author import LlmAuthor
 from activities.offline_author import OfflineAuthor
 from common.settings import Settings
 from skill_format import parse_frontmatter, validate_content
+from skill_format.models import SkillContent
 from tests.support import LocalStack, create_job, wait_status
-from workflows.models import GenerateInput, SkillContent, Understanding, UnderstandInput
+from workflows.models import GenerateInput, Understanding, UnderstandInput
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 TASK = "Write commit messages for git repositories following the conventional commits format"

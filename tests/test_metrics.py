@@ -29,9 +29,10 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.authoring import AuthoringActivities
 from devstack.processes import free_port, wait_until
 from devstack.temporal_server import temporal_binary
+from skill_format.models import SkillContent
 from tests.support import API, LocalStack, answer, create_job, wait_prompt, wait_status
 from workflows import job_metrics
-from workflows.models import GenerateInput, SkillContent, Understanding, UnderstandInput
+from workflows.models import GenerateInput, Understanding, UnderstandInput
 
 
 @dataclass(frozen=True)

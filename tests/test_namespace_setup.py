@@ -23,10 +23,10 @@ import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 
+from common.search_attributes import ALL
 from devstack.processes import REPO_ROOT, free_port, python_process, wait_until
 from devstack.temporal_server import temporal_binary
 from tests.support import API, LocalStack, create_job, wait_status
-from workflows.search_attributes import ALL
 
 REGISTER = {"SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES": "true"}
 

@@ -20,9 +20,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.promotion import PromotionActivities
-from activities.skill_library import JOB_MARKER, list_skills
-from activities.skill_versions import KEEP_VERSIONS, list_versions
 from api.auth import hash_key
+from skill_store.library import JOB_MARKER, list_skills
+from skill_store.versions import KEEP_VERSIONS, list_versions
 from tests.support import (
     API,
     LocalStack,

@@ -2,6 +2,8 @@
 
 The plan (`Understanding`), the skill's files (`SkillContent`), the validator's report and
 the draft I/O: small explicit inputs and outputs per activity, shared with the workflow.
+The skill and the report are the validator's own models (`skill_format.models`), re-exported
+here for the workflow code that carries them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from skill_format.models import (
+    SkillContent as SkillContent,
+    ValidationReport as ValidationReport,
+)
 
 
 class QuestionOption(BaseModel):
@@ -75,66 +82,11 @@ class UnderstandInput(BaseModel):
     allow_questions: bool = True
 
 
-class SkillContent(BaseModel):
-    """A skill folder held in memory: SKILL.md plus bundled files (relative path -> text)."""
-
-    skill_md: str
-    files: dict[str, str] = Field(default_factory=dict)
-    # Who wrote it: "model", "offline" or a reviewer's user id (None: written before this
-    # was recorded). Not part of the folder on disk.
-    author: str | None = None
-    # What the author could not do with the reviewer's words, said plainly in the next prompt.
-    notes: list[str] = Field(default_factory=list)
-
-
 class GenerateInput(BaseModel):
     task_description: str
     plan: Understanding
     previous: SkillContent | None = None
     feedback: str | None = None
-
-
-class ValidationCheck(BaseModel):
-    check: str
-    passed: bool
-    severity: Literal["error", "warning", "info"] = "error"
-    message: str
-
-
-class TriggerCase(BaseModel):
-    request: str
-    should_trigger: bool
-    triggered: bool
-
-    @property
-    def ok(self) -> bool:
-        return self.should_trigger == self.triggered
-
-
-class Finding(BaseModel):
-    """Evidence behind a score part: where in SKILL.md (body lines), which words, and why."""
-
-    part: str
-    message: str
-    lines: list[int] = Field(default_factory=list)
-    words: list[str] = Field(default_factory=list)
-
-
-class ValidationReport(BaseModel):
-    passed: bool
-    score: float
-    errors: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
-    checks: list[ValidationCheck] = Field(default_factory=list)
-    score_parts: dict[str, float] = Field(default_factory=dict)
-    trigger_cases: list[TriggerCase] = Field(default_factory=list)
-    strengths: list[str] = Field(default_factory=list)
-    weaknesses: list[str] = Field(default_factory=list)
-    # Added later (defaults keep older reports readable): evidence per part, each part's
-    # weight in `score`, and the threshold `passed` was decided with.
-    findings: list[Finding] = Field(default_factory=list)
-    part_weights: dict[str, float] = Field(default_factory=dict)
-    pass_threshold: float | None = None
 
 
 class ValidateInput(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from common.job_terms import TimeoutAction
     from workflows import job_metrics
     from workflows.hitl import (
         PHASE_OF,
@@ -36,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         JobState,
         JobStatus,
         RewindRequest,
-        TimeoutAction,
     )
     from workflows.prompt_text import prompt_markdown, prompt_summary
     from workflows.reminders import nudges

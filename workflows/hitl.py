@@ -15,6 +15,7 @@ import jsonschema
 from temporalio.exceptions import ApplicationError
 
 from workflows.models import (
+    ACTION_ALIASES,
     HitlAction,
     HitlPrompt,
     HitlResponse,
@@ -30,7 +31,8 @@ from workflows.models import (
 # Answers are checked with Python's `jsonschema`, whose `pattern` is `re.search`: there `$`
 # also matches before a final newline ("victim\n" passed). `$(?!\n)` is the end of the text
 # in Python and in the ECMA-262 regexes a client validates the published schema with.
-# SKILL_NAME_PATTERN and PLAIN_TEXT_PATTERN are defined with the edits that also use them.
+# SKILL_NAME_PATTERN (`skill_format.skill_name`) and PLAIN_TEXT_PATTERN come with the edits
+# that also use them.
 from workflows.reviewer_edits import (
     PLAIN_TEXT_PATTERN as PLAIN_TEXT_PATTERN,
     SKILL_NAME_PATTERN as SKILL_NAME_PATTERN,
@@ -40,8 +42,11 @@ from workflows.reviewer_edits import (
 )
 
 # What prompts raised before the fix published; kept for their replay (see `answer_schema`).
+# A literal on purpose: it must stay this text even if the skill-name rule changes.
 LEGACY_SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_FEEDBACK_CHARS = 4000
+# The older words for revise that answers may still use (`refine`).
+REVISE_ALIASES = [word for word, action in ACTION_ALIASES.items() if action is HitlAction.REVISE]
 MAX_ANSWER_CHARS = 2000
 
 PHASE_OF: dict[HitlType, Phase] = {
@@ -98,8 +103,9 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
     """
     edits = edits and hitl_type in (HitlType.CONFIRM, HitlType.PREVIEW)
     action_values = [a.value for a in actions]
+    revise_words = [HitlAction.REVISE.value, *REVISE_ALIASES]
     if HitlAction.REVISE in actions:
-        action_values.append("refine")
+        action_values += REVISE_ALIASES
     props: dict[str, Any] = {
         "action": {"enum": action_values},
         "feedback": {"type": ["string", "null"], "maxLength": MAX_FEEDBACK_CHARS},
@@ -114,7 +120,7 @@ def answer_schema(hitl_type: HitlType, data: dict[str, Any], actions: list[HitlA
     if HitlAction.REVISE in actions:
         schema["allOf"].append(
             {
-                "if": {"properties": {"action": {"enum": ["revise", "refine"]}}},
+                "if": {"properties": {"action": {"enum": revise_words}}},
                 "then": revise_needs(hitl_type) if edits else {
                     "required": ["feedback"],
                     "properties": {"feedback": {"type": "string", "minLength": 1}},

@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.job_terms import TimeoutAction
+from skill_format.skill_name import SKILL_NAME_FIELD_PATTERN
+
 # The activities' inputs and outputs live in `workflows.activity_models`; re-exported
 # here so every importer keeps one place to import models from.
 from workflows.activity_models import (
     ClarifyingQuestion as ClarifyingQuestion,
     DeleteDraftInput as DeleteDraftInput,
-    Finding as Finding,
     GenerateInput as GenerateInput,
     QuestionOption as QuestionOption,
     ResourcePlan as ResourcePlan,
@@ -26,19 +28,13 @@ from workflows.activity_models import (
     SaveDraftResult as SaveDraftResult,
     SkillContent as SkillContent,
     SuggestedFix as SuggestedFix,
-    TriggerCase as TriggerCase,
     Understanding as Understanding,
     UnderstandInput as UnderstandInput,
     ValidateInput as ValidateInput,
-    ValidationCheck as ValidationCheck,
     ValidationReport as ValidationReport,
 )
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# For pydantic `Field(pattern=...)` only: it compiles them with Rust's regex, where `$` is
-# the end of the text ("victim\n" fails). Python's `re` and `jsonschema` need `\Z` or
-# `$(?!\n)` instead (see `workflows.hitl.SKILL_NAME_PATTERN`).
-SKILL_NAME_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
 def no_control_chars(value: Any) -> Any:
@@ -96,13 +92,11 @@ class HitlAction(StrEnum):
     CANCEL = "cancel"
 
 
+# The longest an answer's reply may be held for the next prompt (`?wait=`).
+MAX_ANSWER_WAIT_SECONDS = 60.0
+
 # `refine` is what the original preview/validate checkpoints called `revise`.
 ACTION_ALIASES: dict[str, HitlAction] = {"refine": HitlAction.REVISE}
-
-
-class TimeoutAction(StrEnum):
-    CANCEL = "cancel"
-    PROCEED = "proceed"
 
 
 # --------------------------------------------------------------------------- job input
@@ -181,7 +175,7 @@ class HitlResponse(BaseModel):
     # Who answered: set by the API from the caller's key, never by the answer's body.
     answered_by: str | None = Field(default=None, max_length=128)
     # Update only: hold the reply up to this long for the next prompt (or the job's end).
-    wait_seconds: float = Field(default=0, ge=0, le=60)
+    wait_seconds: float = Field(default=0, ge=0, le=MAX_ANSWER_WAIT_SECONDS)
 
     def normalized_action(self) -> HitlAction | None:
         action = self.action.strip().lower()
@@ -387,7 +381,7 @@ class EventsPage(BaseModel):
 class RewindEdits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    skill_name: str | None = Field(default=None, pattern=SKILL_NAME_RE, max_length=64)
+    skill_name: str | None = Field(default=None, pattern=SKILL_NAME_FIELD_PATTERN, max_length=64)
     description: str | None = Field(default=None, min_length=1, max_length=1024,
                                     pattern=r"^[^<>]*$")
     outline: list[str] | None = Field(default=None, max_length=30)

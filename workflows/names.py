@@ -5,7 +5,6 @@ workflow or activity code.
 """
 
 WORKFLOW_TYPE = "SkillJob"
-DEFAULT_TASK_QUEUE = "skill-fleet"
 
 # messages
 SIGNAL_HITL_RESPONSE = "hitl_response"

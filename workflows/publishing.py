@@ -12,7 +12,8 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import job_metrics, memo_view, search_attributes as sa
+    from common import search_attributes as sa
+    from workflows import job_metrics, memo_view
     from workflows.models import JobState, JobView
     from workflows.names import MEMO_VIEW
 

@@ -11,9 +11,15 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from skill_format.skill_name import SKILL_NAME_PATTERN
 from workflows.activity_models import SkillContent, Understanding
 from workflows.models import HitlResponse, HitlType, JobState, RewindEdits
-from workflows.taxonomy import CATEGORIES, MAX_CATEGORY_SEGMENTS, category_pattern
+from workflows.taxonomy import (
+    CATEGORIES,
+    MAX_CATEGORY_SEGMENTS,
+    category_pattern,
+    taxonomy_path,
+)
 
 PLAN_FIELDS = ("skill_name", "description", "category", "outline")
 CONTENT_FIELDS = ("skill_md", "files")
@@ -21,8 +27,6 @@ EDIT_FIELDS: dict[HitlType, tuple[str, ...]] = {
     HitlType.CONFIRM: PLAN_FIELDS,
     HitlType.PREVIEW: CONTENT_FIELDS,
 }
-# Same pattern as `hitl.SKILL_NAME_PATTERN` (imported there from here to avoid a cycle).
-SKILL_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$(?!\n)"
 PLAIN_TEXT_PATTERN = r"^[^<>]*$(?!\n)"
 # A section heading: one line, no Markdown markup that would change its level or meaning.
 SECTION_PATTERN = r"^[^<>#\n\r]*[^<>#\s][^<>#\n\r]*$(?!\n)"
@@ -135,7 +139,7 @@ def apply_plan_edits(plan: Understanding, edits: dict[str, Any]) -> Understandin
     category = updates.get("category") or category_of(plan)
     edited = plan.model_copy(update=updates, deep=True)
     edited.category = category.split("/")[0]
-    edited.taxonomy_path = f"{category}/{edited.skill_name}"
+    edited.taxonomy_path = taxonomy_path(category, edited.skill_name)
     return edited
 
 
@@ -205,7 +209,7 @@ def rewound_plan(plan: Understanding, edits: RewindEdits) -> Understanding:
     rewound = plan.model_copy(update=updates)
     if edits.skill_name:
         category = rewound.taxonomy_path.rpartition("/")[0] or rewound.category or "general"
-        rewound.taxonomy_path = f"{category}/{edits.skill_name}"
+        rewound.taxonomy_path = taxonomy_path(category, edits.skill_name)
     return rewound
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from skill_format.skill_name import KEBAB_CASE
+
 CATEGORIES: tuple[str, ...] = (
     "development",
     "testing",
@@ -22,7 +24,7 @@ CATEGORIES: tuple[str, ...] = (
 )
 # A taxonomy path is at most 4 segments, the last being the skill's name.
 MAX_CATEGORY_SEGMENTS = 3
-_SEGMENT = r"[a-z0-9]+(-[a-z0-9]+)*"
+_SEGMENT = KEBAB_CASE
 
 
 def category_pattern(extra: str | None = None) -> str:
@@ -36,6 +38,11 @@ def category_pattern(extra: str | None = None) -> str:
         known.append(extra)
     first = "|".join(known)
     return rf"^({first})(/{_SEGMENT}){{0,{MAX_CATEGORY_SEGMENTS - 1}}}$(?!\n)"
+
+
+def taxonomy_path(category: str, skill_name: str) -> str:
+    """Where a skill lives under the skills root: its category path, then its name."""
+    return f"{category}/{skill_name}"
 
 
 def is_known_category(value: str, extra: str | None = None) -> bool:

@@ -8,12 +8,12 @@ from pathlib import Path
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from activities.skill_library import SkillNotFoundError, read_draft
-from activities.skill_paths import relative_to_root
 from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import PromoteBody
+from skill_store.library import SkillNotFoundError, read_draft
+from skill_store.paths import relative_to_root
 from workflows.models import JobStatus, PromoteRequest, PromoteResult
 
 router = APIRouter(prefix="/drafts")

@@ -14,10 +14,15 @@ from api.limits import LimitsDep, caller_key
 from api.responses import ModelResponse
 from api.schemas import AnswerRequest, AnswerResponse, HitlConfig, PromptResponse
 from workflows.hitl import PHASE_OF, REVISABLE_TYPES, waiting_status
-from workflows.models import ACTION_ALIASES, HitlAction, HitlResponse, HitlType
+from workflows.models import (
+    ACTION_ALIASES,
+    MAX_ANSWER_WAIT_SECONDS,
+    HitlAction,
+    HitlResponse,
+    HitlType,
+)
 
 router = APIRouter(prefix="/hitl")
-MAX_ANSWER_WAIT_SECONDS = 60.0  # HitlResponse.wait_seconds allows no more
 
 
 @router.get("/config", response_model=HitlConfig)

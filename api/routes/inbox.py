@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.auth import CallerDep
 from api.deps import GatewayDep
-from api.schemas import USER_ID_PATTERN, InboxPage
+from api.schemas import InboxPage
+from common.job_terms import ASSIGNEE_PATTERN, USER_ID_PATTERN
 
 router = APIRouter()
 
@@ -20,7 +21,7 @@ async def pending_prompts(
     user_id: Annotated[str | None, Query(pattern=USER_ID_PATTERN,
                                          description="Admins only: one user's prompts.")] = None,
     assignee: Annotated[str | None, Query(
-        pattern=r"^(group:)?[A-Za-z0-9_.@-]{1,128}$",
+        pattern=ASSIGNEE_PATTERN,
         description="Only prompts assigned to this user or `group:<name>` (after escalation).",
     )] = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 100,

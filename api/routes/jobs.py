@@ -16,7 +16,6 @@ from api.idempotency import fingerprint, job_id_for
 from api.limits import LimitsDep, caller_key
 from api.responses import ModelResponse
 from api.schemas import (
-    USER_ID_PATTERN,
     WEBHOOK_URL_FIELD,
     CancelResponse,
     CreateJobRequest,
@@ -25,6 +24,7 @@ from api.schemas import (
     JobDetail,
     JobList,
 )
+from common.job_terms import USER_ID_PATTERN
 from common.settings import Settings
 from common.webhook_hosts import host_allowed
 from workflows.models import JobInput, JobStatus, Phase, RewindAck, RewindRequest

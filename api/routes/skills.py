@@ -9,7 +9,11 @@ from typing import TypeVar
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from activities.skill_library import (
+from api.auth import CallerDep
+from api.deps import SettingsDep
+from api.errors import ApiError
+from skill_format.models import ValidationCheck
+from skill_store.library import (
     SkillEntry,
     SkillNotFoundError,
     StoredSkill,
@@ -17,11 +21,7 @@ from activities.skill_library import (
     read_skill,
     validate_skill_path,
 )
-from activities.skill_paths import UnsafePathError
-from api.auth import CallerDep
-from api.deps import SettingsDep
-from api.errors import ApiError
-from workflows.models import ValidationCheck
+from skill_store.paths import UnsafePathError
 
 router = APIRouter(prefix="/skills")
 T = TypeVar("T")

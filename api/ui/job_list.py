@@ -16,9 +16,9 @@ from starlette.responses import Response
 
 from api.deps import UncheckedGatewayDep
 from api.errors import ApiError
-from api.schemas import USER_ID_PATTERN
 from api.ui.render import page
 from api.ui.routes import UiCallerDep, UiRoute, ready
+from common.job_terms import USER_ID_PATTERN
 from workflows.models import JobStatus, Phase
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)

@@ -25,9 +25,10 @@ import httpx
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from common import search_attributes as sa
 from devstack.processes import ManagedProcess, free_port
 from tests.support import API, LocalStack
-from workflows import names, search_attributes as sa
+from workflows import names
 from workflows.models import JobState
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})

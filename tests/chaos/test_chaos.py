@@ -113,7 +113,8 @@ def test_chaos_fifty_jobs(own_stack: LocalStack) -> None:
 
 def _save(root: Path, job_id: str, text: str) -> Path:
     from activities.drafts import DraftActivities
-    from workflows.models import SaveDraftInput, SkillContent
+    from skill_format.models import SkillContent
+    from workflows.models import SaveDraftInput
 
     result = DraftActivities(root).save_draft(
         SaveDraftInput(

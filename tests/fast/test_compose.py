@@ -1,7 +1,7 @@
 """Invariants of the production-like stack (docker-compose.yml, deploy/, Dockerfile).
 
 Docker is not needed: the files are parsed and checked against the code they configure
-(common.settings.Settings, workflows.search_attributes).
+(common.settings.Settings, common.search_attributes).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from common.search_attributes import ALL, cli_flags
 from common.settings import Settings
-from workflows.search_attributes import ALL, cli_flags
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"

@@ -20,18 +20,18 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from activities.skill_library import list_skills
-from activities.skill_paths import (
-    UnsafePathError,
-    check_job_id,
-    check_relative_path,
-    check_taxonomy_path,
-)
 from api.auth import ApiKeyEntry
 from api.errors import ApiError
 from api.event_stream import resume_point
 from api.metrics import job_id_in
 from api.schemas import CreateJobRequest
+from skill_store.library import list_skills
+from skill_store.paths import (
+    UnsafePathError,
+    check_job_id,
+    check_relative_path,
+    check_taxonomy_path,
+)
 from tests.fast.api.checks import error_body, validation_error
 from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.harness import Api, make_settings, running_api

@@ -31,9 +31,9 @@ from skill_format.frontmatter import (
     disallowed_yaml_constructs,
     load_frontmatter_yaml,
 )
+from skill_format.models import SkillContent
 from skill_format.rules import says_when
 from skill_format.triggers import keywords
-from workflows.models import SkillContent
 
 from .test_skill_format_rules import BODY, DESCRIPTION, GUIDE, NAME
 

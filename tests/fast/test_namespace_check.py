@@ -18,6 +18,7 @@ from api import namespace_guard
 from api.errors import ApiError
 from api.namespace_guard import NamespaceGuard
 from api.temporal_errors import namespace_problem, temporal_error
+from common import search_attributes as sa
 from common.namespace_check import (
     Connection,
     NamespaceMisconfigured,
@@ -27,7 +28,6 @@ from common.namespace_check import (
     create_command,
 )
 from common.settings import Settings
-from workflows import search_attributes as sa
 
 KEYWORD, INT, DATETIME = 2, 3, 6
 ALL_OK = {k.name: k.indexed_value_type.value for k in sa.ALL}

@@ -10,7 +10,8 @@ from __future__ import annotations
 from activities.authoring import rule_check
 from activities.offline_author import OfflineAuthor
 from activities.offline_feedback import HOW_TO_EDIT, read_feedback
-from workflows.models import GenerateInput, SkillContent, Understanding, UnderstandInput
+from skill_format.models import SkillContent
+from workflows.models import GenerateInput, Understanding, UnderstandInput
 from workflows.taxonomy import CATEGORIES
 
 TASK = ("Help an on-call engineer triage a PagerDuty alert for high p99 latency in a Go gRPC "

@@ -15,8 +15,8 @@ from activities.authoring import rule_check
 from activities.domain_vocabulary import CATEGORIES
 from activities.offline_author import OfflineAuthor
 from activities.offline_naming import plan_naming, third_person
-from activities.skill_paths import check_taxonomy_path
 from skill_format.rules import description_issues, name_issues
+from skill_store.paths import check_taxonomy_path
 from workflows.models import Understanding, UnderstandInput
 
 PAGERDUTY = ("Help an on-call engineer triage a PagerDuty alert for high p99 latency in a Go "

@@ -22,7 +22,7 @@ import pytest
 import skills_ref
 
 from skill_format import CHECKS, markdown, validate_content, validate_folder
-from workflows.models import SkillContent
+from skill_format.models import SkillContent
 
 CORPUS = Path(__file__).parent.parent / "data" / "skill_corpus"
 VALID = sorted(p for p in (CORPUS / "valid").iterdir() if p.is_dir())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from skill_format import add_judged_part, render_skill_md, validate_content
+from skill_format.models import Finding, SkillContent, ValidationReport
 from skill_format.report import ERROR_SCORE_CAP, combine
-from workflows.models import Finding, SkillContent, ValidationReport
 
 from .test_skill_format_rules import BODY, DESCRIPTION, GUIDE, NAME
 

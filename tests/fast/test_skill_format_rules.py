@@ -29,10 +29,10 @@ from skill_format import (
     validate_folder,
     would_trigger,
 )
+from skill_format.models import SkillContent
 from skill_format.report import DEFAULT_PASS_THRESHOLD
 from skill_format.rules import FIRST_OR_SECOND_PERSON, says_when
 from skill_format.triggers import keywords, stem
-from workflows.models import SkillContent
 
 DESCRIPTION = (
     "Extracts tables from PDF reports and invoices into clean CSV files, keeping headers and "

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from activities.skill_library import (
+from skill_store.library import (
     SkillNotFoundError,
     list_skills,
     read_skill,
     skill_folder,
 )
-from activities.skill_paths import (
+from skill_store.paths import (
     UnsafePathError,
     check_relative_path,
     check_taxonomy_path,

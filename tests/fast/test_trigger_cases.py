@@ -13,8 +13,9 @@ import pytest
 from activities.offline_author import OfflineAuthor
 from activities.offline_trigger_cases import SHORTHAND
 from skill_format import parse_frontmatter, validate_content
+from skill_format.models import SkillContent
 from skill_format.triggers import ALIASES, keywords, trigger_cases, would_trigger
-from workflows.models import SkillContent, Understanding, UnderstandInput
+from workflows.models import Understanding, UnderstandInput
 
 DATA = Path(__file__).parent.parent / "data"
 TASKS = [

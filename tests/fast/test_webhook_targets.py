@@ -30,10 +30,11 @@ from activities.offline_author import OfflineAuthor
 from activities.validation import validate_skill
 from activities.webhook_policy import REFUSED, REFUSED_TYPE
 from api.job_gateway import JobGateway, sa_initial
+from common import search_attributes as sa
 from common.settings import Settings
 from devstack.temporal_server import temporal_binary
 from tests.skeleton import SKELETON_PASS_THRESHOLD
-from workflows import names, search_attributes as sa
+from workflows import names
 from workflows.models import JobInput, JobState, JobView, WebhookInput
 from workflows.skill_job import SkillJob
 from workflows.webhook_outbox import REFUSED_TYPE as OUTBOX_REFUSED_TYPE

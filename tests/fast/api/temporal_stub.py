@@ -16,8 +16,9 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.job_gateway import MEMO_FINGERPRINT
+from common import search_attributes as sa
 from tests.fast.api.samples import NOW
-from workflows import names, search_attributes as sa
+from workflows import names
 from workflows.models import (
     EventsPage,
     HitlAck,

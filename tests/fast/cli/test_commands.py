@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from api.schemas import JobDetail
+from common.job_terms import TimeoutAction
 from tests.fast.cli.conftest import CORPUS, KEY, Cli
 from tests.fast.cli.fakes import (
     JOB_ID,
@@ -24,7 +25,7 @@ from tests.fast.cli.fakes import (
     make_view,
     summary,
 )
-from workflows.models import HitlType, JobStatus, Phase, TimeoutAction
+from workflows.models import HitlType, JobStatus, Phase
 
 VALID_SKILL = CORPUS / "valid" / "git-commit-messages"
 

@@ -9,10 +9,11 @@ from html import unescape
 import httpx
 
 from api.schemas import CreateJobRequest
+from common.job_terms import TimeoutAction
 from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.harness import ADMIN, ALICE, Api
 from tests.fast.ui.pages import hidden, sign_in
-from workflows.models import JobInput, TimeoutAction
+from workflows.models import JobInput
 
 TASK = "Triage flaky integration tests in a Python monorepo"
 

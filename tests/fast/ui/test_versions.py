@@ -10,11 +10,11 @@ from html import unescape
 import httpx
 
 from api.errors import ApiError
+from skill_format.models import SkillContent
 from tests.fast.api.harness import ALICE, Api
 from tests.fast.api.samples import NOW, job_view
 from tests.fast.ui.fakes import UiFakeGateway
 from tests.fast.ui.pages import sign_in
-from workflows.activity_models import SkillContent
 from workflows.models import JobStatus, SkillVersion, VersionInfo
 
 V1 = "---\nname: triage-tests\n---\n# Triage\n\nRun the suite twice.\nKeep notes.\n"

@@ -23,9 +23,9 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from common import search_attributes as sa
 from devstack.temporal_server import temporal_binary
 from tests.fast.workflow.jobs import Harness, StartHarness, real_activities
-from workflows import search_attributes as sa
 from workflows.skill_job import SkillJob
 
 # The server reads timers this far ahead (default 1 s), so without it every timer shorter

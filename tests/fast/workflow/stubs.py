@@ -16,15 +16,9 @@ from temporalio import activity
 
 from activities.drafts import DraftActivities
 from activities.run_cancel import cancel_run
+from skill_format.models import SkillContent, ValidationReport
 from workflows import names
-from workflows.models import (
-    GenerateInput,
-    SkillContent,
-    Understanding,
-    UnderstandInput,
-    ValidateInput,
-    ValidationReport,
-)
+from workflows.models import GenerateInput, Understanding, UnderstandInput, ValidateInput
 
 PLAN = Understanding(
     domain="support tickets", category="support", skill_name="ticket-triage",

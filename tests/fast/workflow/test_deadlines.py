@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from common import search_attributes as sa
 from tests.fast.workflow.jobs import Harness, eventually
-from workflows import search_attributes as sa
 from workflows.models import HitlType, JobEvent, JobStatus
 
 NUDGES = ("prompt_reminder", "prompt_escalated")

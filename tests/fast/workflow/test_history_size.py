@@ -16,9 +16,10 @@ from temporalio.client import WorkflowExecution
 
 from api.job_gateway import JobGateway
 from api.job_listing import inbox_item, job_summary
+from common import search_attributes as sa
 from common.settings import Settings
 from tests.fast.workflow.jobs import Harness, Job, eventually
-from workflows import memo_view, search_attributes as sa
+from workflows import memo_view
 from workflows.models import HitlType, JobStatus, JobView
 from workflows.names import MEMO_VIEW
 

@@ -1,7 +1,7 @@
 """Reading the skill library on disk: the taxonomy index, stored skills and drafts.
 
 Shared by the promotion activity (which writes the index) and the API (which only reads).
-Every caller-supplied path goes through `skill_paths` before the filesystem sees it.
+Every caller-supplied path goes through `skill_store.paths` before the filesystem sees it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from activities.skill_paths import (
+from skill_format import SkillFolder, parse_skill, validate_folder_model
+from skill_format.models import ValidationReport
+from skill_store.paths import (
     DRAFTS_DIR,
     READ_SEGMENT,
     UnsafePathError,
@@ -30,9 +32,7 @@ from activities.skill_paths import (
     relative_to_root,
     safe_join,
 )
-from activities.skill_versions import list_versions
-from skill_format import SkillFolder, parse_skill, validate_folder_model
-from workflows.models import ValidationReport
+from skill_store.versions import list_versions
 
 log = logging.getLogger("skill_fleet.library")
 

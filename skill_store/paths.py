@@ -8,18 +8,23 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+from common.job_terms import JOB_ID
+from skill_format.skill_name import KEBAB_CASE
+
 # Patterns end in `\Z` and are used with `fullmatch`: Python's `$` also matches before a
 # final newline, and "victim\n" would make a folder that lists as `victim`.
-SEGMENT = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
+SEGMENT = re.compile(rf"{KEBAB_CASE}\Z")
 # Segments a caller may name when reading the library: plain ASCII, no leading '.' or '_'
 # (so no '..', hidden or scratch folders, and no `_drafts`, which is read per job).
 READ_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 MAX_PATH_CHARS = 512
-JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+JOB_ID_RE = re.compile(rf"{JOB_ID}\Z")
 DRAFTS_DIR = "_drafts"
 # Previous versions of replaced skills: `_versions/<taxonomy path>/<UTC stamp>/`. Like
 # `_drafts`, the leading '_' keeps it out of the library's listing and reads.
 VERSIONS_DIR = "_versions"
+# Folders being built before an atomic rename (`scratch_dir`); a dead attempt's are removed.
+SCRATCH_PREFIX = ".tmp-"
 
 
 class UnsafePathError(ValueError):
@@ -39,7 +44,7 @@ def check_taxonomy_path(taxonomy_path: str) -> list[str]:
 
 
 def check_job_id(job_id: str) -> str:
-    if not JOB_ID.fullmatch(job_id):
+    if not JOB_ID_RE.fullmatch(job_id):
         raise UnsafePathError(f"Invalid job id {job_id!r}.")
     return job_id
 
@@ -64,7 +69,7 @@ def draft_dir(skills_root: Path, job_id: str, taxonomy_path: str) -> Path:
 
 def scratch_dir(parent: Path) -> Path:
     """A fresh sibling folder to build into before an atomic rename."""
-    return parent / f".tmp-{uuid.uuid4().hex}"
+    return parent / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
 
 
 def check_relative_path(raw: str) -> list[str]:

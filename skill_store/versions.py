@@ -12,7 +12,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from activities.skill_paths import VERSIONS_DIR, safe_join
+from skill_store.paths import VERSIONS_DIR, safe_join
 
 KEEP_VERSIONS = 10
 
