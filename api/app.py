@@ -12,14 +12,10 @@ from temporalio.client import Client
 from api.auth import KeysConfigError, runs_open
 from api.body_limit import BodySizeLimitMiddleware
 from api.errors import RequestIdMiddleware, install_error_handlers
+from api.job_gateway import JobGateway
 from api.keys_reload import ReloadingApiKeys
 from api.local_guard import LocalGuardMiddleware, open_mode_bind_error
-from api.metrics import (
-    METRICS_PATH,
-    CountingJobGateway,
-    RequestTelemetryMiddleware,
-    metrics_endpoint,
-)
+from api.metrics import METRICS_PATH, RequestTelemetryMiddleware, metrics_endpoint
 from api.namespace_guard import NamespaceGuard
 from api.path_guard import LineBreakPathMiddleware
 from api.routes import drafts, events, health, hitl, inbox, jobs, skills
@@ -62,7 +58,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
                 # uvicorn prints this one's traceback: keep the fix above, printed once.
                 raise RuntimeError(f"Refusing to start: Temporal {err.summary}") from None
         app.state.settings = settings
-        app.state.gateway = CountingJobGateway(temporal, settings)
+        app.state.gateway = JobGateway(temporal, settings)
         if app.state.api_keys.open_mode:
             log.warning(
                 "OPEN LOCAL MODE (SKILL_FLEET_OPEN_MODE=1, no API keys): every caller is an "

@@ -15,7 +15,8 @@ from api.job_gateway import JobGateway
 from common.settings import Settings
 
 
-async def get_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
+    """The settings the app was created with (not the environment's: see `create_app`)."""
     return request.app.state.settings
 
 
@@ -36,7 +37,7 @@ async def get_ready_gateway(
     return gateway
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 GatewayDep = Annotated[JobGateway, Depends(get_ready_gateway)]
 # /health: reports the guard's state itself instead of failing on it.
 UncheckedGatewayDep = Annotated[JobGateway, Depends(get_gateway)]

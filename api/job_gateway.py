@@ -7,6 +7,7 @@ worker are bounded by `rpc_timeout`, so a missing worker is a quick 503. Followe
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -35,6 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from api.history_follow import follow_view_counts
 from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
+from api.metrics import JOBS_CREATED
 from api.refusal_status import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_REFUSAL_STATUS
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
@@ -58,6 +60,7 @@ from workflows.models import (
 )
 
 MEMO_FINGERPRINT = "request_sha256"
+log = logging.getLogger("skill_fleet.api")
 
 
 def parse_job_id(job_id: str) -> str:
@@ -91,13 +94,14 @@ class JobGateway:
         if fingerprint:
             memo[MEMO_FINGERPRINT] = fingerprint
         try:
+            # FAIL, not USE_EXISTING, even for an idempotent create: the refusal is how
+            # this call learns that it started nothing (the metric counts real starts).
             await self._client.start_workflow(
                 names.WORKFLOW_TYPE,
                 job,
                 id=job.job_id,
                 task_queue=self._settings.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
-                if fingerprint else WorkflowIDConflictPolicy.FAIL,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=sa_initial(job),
                 memo=memo,
@@ -110,6 +114,9 @@ class JobGateway:
                 raise
         except RPCError as err:
             raise _unavailable(err) from err
+        else:
+            JOBS_CREATED.inc()
+            log.info("job started for user %s", job.user_id, extra={"job_id": job.job_id})
         if not fingerprint:
             return None
         desc, view = await self._describe(job.job_id, job.user_id)

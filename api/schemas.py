@@ -84,7 +84,7 @@ class JobList(BaseModel):
 
 
 class JobDetail(JobView):
-    """The job as stored; `stale` is never true today but reserved for degraded reads."""
+    """GET /jobs/{id}: the view the job last published (its OpenAPI name; the CLI parses it)."""
 
 
 class CancelResponse(BaseModel):

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+from httpx_sse import aconnect_sse
 
 from bench import drivers as d
 from bench.phases import (
@@ -36,46 +37,16 @@ async def events_available(http: httpx.AsyncClient, job_id: str) -> tuple[bool, 
         return False, f"{type(err).__name__}: {err}"
 
 
-def _prompt_from_event(event_name: str | None, data: Any) -> int | None:
-    """The prompt id if this event says a prompt was raised (tolerant of the event shape)."""
-    if not isinstance(data, dict):
-        return None
-    kind = data.get("kind") or data.get("type") or event_name
-    if kind != "prompt_raised" and event_name != "prompt_raised":
-        return None
-    inner = data.get("data") if isinstance(data.get("data"), dict) else data
-    pid = inner.get("prompt_id")
-    return int(pid) if pid is not None else None
-
-
 async def _sse_prompts(http: httpx.AsyncClient, job_id: str, queue: asyncio.Queue[int],
                        ready: asyncio.Event) -> None:
-    import json
-
-    async with http.stream("GET", f"{d.API}/jobs/{job_id}/events",
-                           timeout=httpx.Timeout(120.0)) as r:
+    """Put the id of every prompt the job's stream announces on `queue`."""
+    async with aconnect_sse(http, "GET", f"{d.API}/jobs/{job_id}/events",
+                            timeout=httpx.Timeout(120.0)) as source:
+        source.response.raise_for_status()
         ready.set()
-        event_name: str | None = None
-        data_lines: list[str] = []
-        async for line in r.aiter_lines():
-            if line.startswith("event:"):
-                event_name = line[6:].strip()
-            elif line.startswith("data:"):
-                data_lines.append(line[5:].strip())
-            elif not line.strip():
-                if data_lines:
-                    try:
-                        data = json.loads("\n".join(data_lines))
-                    except ValueError:
-                        data = None
-                    items = data if isinstance(data, list) else [data]
-                    if isinstance(data, dict) and isinstance(data.get("events"), list):
-                        items = data["events"]
-                    for item in items:
-                        pid = _prompt_from_event(event_name, item)
-                        if pid is not None:
-                            queue.put_nowait(pid)
-                event_name, data_lines = None, []
+        async for message in source.aiter_sse():
+            if message.event == "prompt_raised":  # the data is the job event itself
+                queue.put_nowait(int(message.json()["data"]["prompt_id"]))
 
 
 async def _events_job(http: httpx.AsyncClient, samples: list[float], user: str) -> None:

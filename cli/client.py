@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from httpx_sse import EventSource, SSEError, connect_sse
 from pydantic import BaseModel, TypeAdapter
 
 from api.schemas import (
@@ -24,7 +25,7 @@ from api.schemas import (
     PromptResponse,
 )
 from cli.exits import CliError, ExitCode
-from workflows.models import EventsPage, PromoteResult
+from workflows.models import PromoteResult
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 API = "/api/v2"
@@ -40,16 +41,14 @@ class SkillEntry(BaseModel):
 
 
 class ApiError(CliError):
-    """An HTTP error answer, kept with its status so callers can fall back on 404/405."""
+    """An HTTP error answer, kept with its status and the server's reason."""
 
     def __init__(self, message: str, code: ExitCode, *, status: int, reason: str | None = None,
-                 request_id: str | None = None, no_route: bool = False,
-                 hint: str | None = None) -> None:
+                 request_id: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, code, hint=hint)
         self.status = status
         self.reason = reason
         self.request_id = request_id
-        self.no_route = no_route
 
 
 def api_url_from_env() -> str:
@@ -158,26 +157,22 @@ class ApiClient:
 
     # ------------------------------------------------------------------ events
 
-    def events_page(self, job_id: str, after: int) -> EventsPage:
-        r = self._request("GET", f"/jobs/{job_id}/events", job_id=job_id,
-                          params={"format": "json", "after": after})
-        return EventsPage.model_validate(r.json())
-
     @contextmanager
     def event_stream(self, job_id: str, last_event_id: int,
-                     *, read_timeout: float = 60.0) -> Iterator[httpx.Response]:
-        """The open SSE response; heartbeats keep `read_timeout` from firing on a quiet job."""
-        headers = {"Accept": "text/event-stream"}
-        if last_event_id:
-            headers["Last-Event-ID"] = str(last_event_id)
+                     *, read_timeout: float = 60.0) -> Iterator[EventSource]:
+        """The open SSE stream; heartbeats keep `read_timeout` from firing on a quiet job."""
+        headers = {"Last-Event-ID": str(last_event_id)} if last_event_id else {}
         timeout = httpx.Timeout(10.0, read=read_timeout)
         try:
-            with self._http.stream("GET", f"{API}/jobs/{job_id}/events", headers=headers,
-                                   timeout=timeout) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise self._error(response, job_id)
-                yield response
+            with connect_sse(self._http, "GET", f"{API}/jobs/{job_id}/events",
+                             headers=headers, timeout=timeout) as source:
+                if source.response.status_code >= 400:
+                    source.response.read()
+                    raise self._error(source.response, job_id)
+                yield source
+        except SSEError as err:  # a 200 that is not an event stream (a proxy's page?)
+            raise CliError(f"the API at {self.base_url} did not answer with an event stream: "
+                           f"{err}", ExitCode.UNREACHABLE) from err
         except httpx.TransportError as err:
             raise self._transport_error(err) from err
 
@@ -225,13 +220,12 @@ class ApiClient:
         if status == 403:
             return ApiError(f"not allowed: {server}", ExitCode.AUTH, **extra)
         if status in (404, 405):
-            no_route = server in (NO_ROUTE, "Method Not Allowed")
-            if no_route:
+            if server in (NO_ROUTE, "Method Not Allowed"):
                 message = (f"this API server has no {r.request.method} {r.request.url.path} "
                            "endpoint (is it older than the CLI?)")
             else:
                 message = f"no such job: {job_id}" if job_id else server
-            return ApiError(message, ExitCode.NOT_FOUND, no_route=no_route, **extra)
+            return ApiError(message, ExitCode.NOT_FOUND, **extra)
         if status == 409:
             return ApiError(server, ExitCode.CONFLICT, **extra)
         if status >= 500:

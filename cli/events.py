@@ -1,4 +1,4 @@
-"""Following one job's events: Server-Sent Events first, polling only when the server lacks them.
+"""Following one job's events over Server-Sent Events (read with httpx-sse).
 
 The feed remembers the last sequence number it handed out, so a caller can stop
 reading (to ask a human something) and later continue exactly where it left off,
@@ -11,14 +11,15 @@ import json
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from cli.client import ApiClient, ApiError
+from httpx_sse import ServerSentEvent
+
+from cli.client import ApiClient
 from cli.exits import CliError, ExitCode
-from workflows.models import JobEvent, JobView
+from workflows.models import JobEvent
 
 TERMINAL_KINDS = frozenset({"completed", "failed", "cancelled"})
-Mode = Literal["sse", "page", "view"]
 
 
 @dataclass
@@ -35,18 +36,16 @@ class Event:
 
 
 class EventFeed:
-    """New events of one job, by SSE, else the JSON page endpoint, else job snapshots."""
+    """New events of one job from its event stream, reconnecting after `last_seq`."""
 
     def __init__(self, client: ApiClient, job_id: str, *, replay_until: int = 0,
                  poll_interval: float = 0.5, patience: float = 60.0) -> None:
         self.client = client
         self.job_id = job_id
         self.replay_until = replay_until
-        self.poll_interval = poll_interval
+        self.poll_interval = poll_interval  # the pause before reconnecting to a quiet stream
         self.patience = patience  # how long transient failures are retried
-        self.mode: Mode = "sse"
         self.last_seq = 0
-        self._view: JobView | None = None  # the last snapshot, in "view" mode
         self._failing_since: float | None = None
         self.on_retry: Callable[[str], None] | None = None  # told about reconnects
 
@@ -54,33 +53,20 @@ class EventFeed:
         """Yield events after `last_seq` until the terminal one (or the caller stops)."""
         while True:
             try:
-                if self.mode == "sse":
-                    yield from self._sse()
-                elif self.mode == "page":
-                    yield from self._pages()
-                else:
-                    yield from self._snapshots()
+                yield from self._stream()
                 return
-            except ApiError as err:
-                if err.status in (404, 405) and self.mode != "view":
-                    # The caller has just read the job, so a 404 here means "no such route".
-                    self.mode = "page" if self.mode == "sse" else "view"
-                    continue
-                self._transient(err)
             except CliError as err:
                 self._transient(err)
 
-    # ------------------------------------------------------------------ transports
-
-    def _sse(self) -> Iterator[Event]:
+    def _stream(self) -> Iterator[Event]:
         while True:
             before = self.last_seq
-            with self.client.event_stream(self.job_id, self.last_seq) as response:
+            with self.client.event_stream(self.job_id, self.last_seq) as source:
                 self._failing_since = None
-                for event_id, kind, data in _parse_sse(response.iter_lines()):
-                    if kind == "error":
-                        raise _stream_error(data)
-                    event = self._accept(_job_event(event_id, kind, data))
+                for message in source.iter_sse():
+                    if message.event == "error":
+                        raise _stream_error(message.data)
+                    event = self._accept(_job_event(message))
                     if event is None:
                         continue
                     yield event
@@ -90,37 +76,6 @@ class EventFeed:
             # timeout): resume after the last event we saw, without hammering it.
             if self.last_seq == before:
                 time.sleep(self.poll_interval)
-
-    def _pages(self) -> Iterator[Event]:
-        while True:
-            page = self.client.events_page(self.job_id, self.last_seq)
-            self._failing_since = None
-            for raw in page.events:
-                event = self._accept(raw)
-                if event is None:
-                    continue
-                yield event
-                if event.terminal:
-                    return
-            if page.terminal:
-                return
-            time.sleep(self.poll_interval)
-
-    def _snapshots(self) -> Iterator[Event]:
-        first = self._view is None
-        while True:
-            view = self.client.job(self.job_id)
-            self._failing_since = None
-            for kind, data in _diff(self._view, view):
-                self.last_seq += 1
-                yield Event(self.last_seq, kind, data, replayed=first and self.replay_until > 0)
-            self._view = view
-            first = False
-            if view.status.is_terminal:
-                return
-            time.sleep(self.poll_interval)
-
-    # ------------------------------------------------------------------ helpers
 
     def _accept(self, raw: JobEvent | None) -> Event | None:
         if raw is None or raw.seq <= self.last_seq:
@@ -142,33 +97,8 @@ class EventFeed:
         time.sleep(1.0)
 
 
-def _parse_sse(lines: Iterator[str]) -> Iterator[tuple[str | None, str, str]]:
-    """(id, event, data) per message; comments (heartbeats) are skipped."""
-    event_id: str | None = None
-    kind = ""
-    data: list[str] = []
-    for line in lines:
-        if not line:
-            if data:
-                yield event_id, kind or "message", "\n".join(data)
-            event_id, kind, data = None, "", []
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "id":
-            event_id = value
-        elif name == "event":
-            kind = value
-        elif name == "data":
-            data.append(value)
-    if data:
-        yield event_id, kind or "message", "\n".join(data)
-
-
 def _stream_error(data: str) -> CliError:
-    """The server gave up mid-stream; a plain CliError, so it never triggers the fallback."""
+    """The server gave up mid-stream: its status says how the CLI exits."""
     try:
         body = json.loads(data)
     except ValueError:
@@ -181,43 +111,18 @@ def _stream_error(data: str) -> CliError:
     return CliError(message, code)
 
 
-def _job_event(event_id: str | None, kind: str, data: str) -> JobEvent | None:
+def _job_event(message: ServerSentEvent) -> JobEvent | None:
+    """The job event a message carries (its data is the event's JSON); None if it is not one."""
     try:
-        body = json.loads(data)
+        body = json.loads(message.data)
     except ValueError:
         return None
     if not isinstance(body, dict):
         return None
-    if "seq" not in body and event_id and event_id.isdigit():
-        body["seq"] = int(event_id)
-    body.setdefault("kind", kind)
+    if "seq" not in body and message.id.isdigit():
+        body["seq"] = int(message.id)
+    body.setdefault("kind", message.event)
     try:
         return JobEvent.model_validate(body)
     except ValueError:
         return None
-
-
-def _diff(old: JobView | None, new: JobView) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Events inferred from two snapshots, for servers without an events endpoint."""
-    if old is None:
-        yield "job_started", {"task_description": new.task_description}
-    if old is None or old.current_phase != new.current_phase:
-        if new.current_phase.value not in ("queued", "done"):
-            yield "phase_started", {"phase": new.current_phase.value}
-    if old is not None and old.prompt and (new.prompt is None
-                                           or new.prompt.prompt_id != old.prompt.prompt_id):
-        yield "answer_accepted", {"prompt_id": old.prompt.prompt_id}
-    if old is not None and new.versions_count > old.versions_count:
-        yield "version_created", {"version": new.versions_count}
-    if new.validation_score is not None and (old is None
-                                             or old.validation_score != new.validation_score):
-        yield "validated", {"passed": new.validation_passed, "score": new.validation_score}
-    if new.prompt and (old is None or old.prompt is None
-                       or old.prompt.prompt_id != new.prompt.prompt_id):
-        p = new.prompt
-        yield "prompt_raised", {"prompt_id": p.prompt_id, "type": p.type.value,
-                                "deadline": p.deadline.isoformat(), "summary": p.summary}
-    if new.status.is_terminal:
-        data: dict[str, Any] = {"draft_path": new.draft_path, "error": new.error,
-                                "reason": new.progress_message}
-        yield new.status.value, data

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from cli.render import job_panel, jobs_table, print_json, report_view, skills_ta
 from cli.setup import SETUP_EPILOG, setup
 from common.job_terms import TimeoutAction
 from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase
+
+if TYPE_CHECKING:
+    from common.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -139,12 +142,13 @@ def api(
 
     from api.local_guard import open_mode_bind_error
 
-    settings = _settings(SKILL_FLEET_API_HOST=host, SKILL_FLEET_API_PORT=port,
-                         SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES=register)
+    settings = _settings(api_host=host, api_port=port, register_search_attributes=register)
     if refusal := open_mode_bind_error(settings):  # before the port is bound
         err.print(refusal, markup=False, highlight=False)
         raise typer.Exit(2)
-    uvicorn.run("api.app:app", host=settings.api_host, port=settings.api_port,
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
                 timeout_graceful_shutdown=3)
 
 
@@ -164,23 +168,17 @@ def worker(
     import worker as worker_module
     from common.logging import configure_logging
 
-    settings = _settings(SKILL_FLEET_TASK_QUEUE=task_queue,
-                         SKILL_FLEET_WORKER_MAX_CONCURRENT_ACTIVITIES=concurrency,
-                         SKILL_FLEET_WORKER_METRICS_PORT=metrics_port,
-                         SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES=register)
+    settings = _settings(task_queue=task_queue, worker_max_concurrent_activities=concurrency,
+                         worker_metrics_port=metrics_port, register_search_attributes=register)
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(worker_module.run_worker(settings))
 
 
-def _settings(**env: object) -> Any:
-    """Options become SKILL_FLEET_* variables, so child code reading settings agrees."""
-    from common.settings import get_settings
+def _settings(**options: object) -> Settings:
+    """The SKILL_FLEET_* settings with the options given on the command line on top."""
+    from common.settings import Settings
 
-    for name, value in env.items():
-        if value is not None:
-            os.environ[name] = str(value)
-    get_settings.cache_clear()
-    return get_settings()
+    return Settings(**{name: value for name, value in options.items() if value is not None})
 
 
 # ---------------------------------------------------------------------- jobs

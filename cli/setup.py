@@ -39,14 +39,11 @@ def setup(
         "--check", help="Only check, register nothing.")] = False,
 ) -> None:
     """Register skill-fleet's search attributes in the Temporal namespace (once per namespace)."""
-    from common.settings import get_settings
+    from common.settings import Settings
 
-    for name, value in (("SKILL_FLEET_TEMPORAL_ADDRESS", address),
-                        ("SKILL_FLEET_TEMPORAL_NAMESPACE", namespace)):
-        if value is not None:
-            os.environ[name] = value
-    get_settings.cache_clear()
-    _exit_without_teardown(run_setup(get_settings(), check_only=check))
+    options = {"temporal_address": address, "temporal_namespace": namespace}
+    settings = Settings(**{name: value for name, value in options.items() if value is not None})
+    _exit_without_teardown(run_setup(settings, check_only=check))
 
 
 def _exit_without_teardown(code: ExitCode) -> NoReturn:

@@ -62,11 +62,6 @@ def draft_root(skills_root: Path, job_id: str) -> Path:
     return inside(skills_root, skills_root / DRAFTS_DIR / check_job_id(job_id))
 
 
-def draft_dir(skills_root: Path, job_id: str, taxonomy_path: str) -> Path:
-    return inside(skills_root, draft_root(skills_root, job_id).joinpath(
-        *check_taxonomy_path(taxonomy_path)))
-
-
 def scratch_dir(parent: Path) -> Path:
     """A fresh sibling folder to build into before an atomic rename."""
     return parent / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"

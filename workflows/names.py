@@ -10,7 +10,6 @@ WORKFLOW_TYPE = "SkillJob"
 SIGNAL_HITL_RESPONSE = "hitl_response"
 UPDATE_SUBMIT_HITL_RESPONSE = "submit_hitl_response"
 QUERY_GET_STATE = "get_state"
-QUERY_GET_PROMPT = "get_prompt"
 
 # activities
 ACTIVITY_UNDERSTAND = "understand_task"

@@ -26,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         GenerateInput,
         HitlAck,
         HitlAction,
-        HitlPrompt,
         HitlResponse,
         HitlType,
         JobEvent,
@@ -374,10 +373,6 @@ class SkillJob:
     @workflow.query(name=names.QUERY_GET_STATE)
     def get_state(self) -> JobState:
         return self.state
-
-    @workflow.query(name=names.QUERY_GET_PROMPT)
-    def get_prompt(self) -> HitlPrompt | None:
-        return self.state.prompt
 
     # ------------------------------------------------------------------ state bookkeeping
 

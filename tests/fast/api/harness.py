@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.auth import hash_key
 from api.deps import get_gateway
-from api.metrics import CountingJobGateway
+from api.job_gateway import JobGateway
 from common.settings import Settings
 from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.temporal_stub import StubTemporal
@@ -100,7 +100,7 @@ class Api:
         """The real gateway, built as the lifespan builds it, over `temporal`."""
         self.app.dependency_overrides.pop(get_gateway, None)
         self.app.state.limits = None
-        self.app.state.gateway = CountingJobGateway(temporal, self.settings)  # type: ignore[arg-type]
+        self.app.state.gateway = JobGateway(temporal, self.settings)  # type: ignore[arg-type]
 
     async def raw(self, method: str, target: bytes, *, body: bytes = b"",
                   headers: list[tuple[bytes, bytes]] | None = None) -> RawResponse:

@@ -1,4 +1,4 @@
-"""Helpers of the limits tests: an injectable clock, installed limits, streams held open."""
+"""Helpers of the limits tests: an injectable clock, installed limits, a gateway that holds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from api.limits import UserLimits
 from tests.fast.api.fake_gateway import FakeGateway
-from tests.fast.api.harness import Api, bearer
+from tests.fast.api.harness import Api
 from workflows.models import HitlAck, HitlResponse
 
 
@@ -68,55 +68,3 @@ class HoldingGateway(FakeGateway):
         if self.answer_error is not None:
             raise self.answer_error
         return await super().answer(job_id, response, owner)
-
-
-@dataclass
-class HeldStream:
-    """One GET of an event stream through the ASGI app, open until `close`."""
-
-    task: asyncio.Task[None]
-    status: int
-    _gone: asyncio.Event
-
-    async def close(self) -> None:
-        """The client goes away; the app's task must end."""
-        self._gone.set()
-        await asyncio.wait_for(self.task, 5)
-
-
-async def open_stream(api: Api, path: str, key: str) -> HeldStream:
-    """Start the request and return once the response has begun (its status known)."""
-    gone = asyncio.Event()
-    started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    requested = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        if message["type"] == "http.response.start" and not started.done():
-            started.set_result(message["status"])
-
-    [(name, value)] = bearer(key).items()
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "headers": [(b"host", b"localhost"), (name.lower().encode(), value.encode())],
-    }
-    task = asyncio.create_task(api.app(scope, receive, send))
-    status = await asyncio.wait_for(asyncio.shield(started), 5)
-    return HeldStream(task, status, gone)

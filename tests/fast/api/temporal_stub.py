@@ -13,6 +13,7 @@ from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.job_gateway import MEMO_FINGERPRINT
@@ -178,14 +179,15 @@ class StubTemporal:
 
     async def start_workflow(self, workflow: str, arg: JobInput, *, id: str,
                              memo: dict[str, str] | None = None, **options: Any) -> None:
-        """Like USE_EXISTING: a second start of the same id keeps the first job."""
+        """Like the FAIL conflict policy: a second start of the same id is refused."""
         self.hit("start", id)
-        if id not in self.jobs:
-            view = JobView(job_id=id, status=JobStatus.PENDING,
-                           task_description=arg.task_description, user_id=arg.user_id,
-                           current_phase=Phase.QUEUED, progress_message="Queued",
-                           progress_percent=0, created_at=NOW, updated_at=NOW, options=arg)
-            self.jobs[id] = StubJob(view, fingerprint=(memo or {}).get(MEMO_FINGERPRINT))
+        if id in self.jobs:
+            raise WorkflowAlreadyStartedError(id, workflow)
+        view = JobView(job_id=id, status=JobStatus.PENDING,
+                       task_description=arg.task_description, user_id=arg.user_id,
+                       current_phase=Phase.QUEUED, progress_message="Queued",
+                       progress_percent=0, created_at=NOW, updated_at=NOW, options=arg)
+        self.jobs[id] = StubJob(view, fingerprint=(memo or {}).get(MEMO_FINGERPRINT))
 
     async def count_workflows(self, query: str, *, rpc_timeout: Any = None) -> StubCount:
         self.hit("count", query)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.fast.api.checks import error_body
 from tests.fast.api.fake_gateway import FakeGateway
@@ -106,3 +107,17 @@ async def test_a_key_reused_with_another_body_is_422(real_api: Api,
                                        headers=key)
     assert "different request body" in error_body(changed, 422)["error"]
     assert len(temporal.jobs) == 1
+
+
+def _jobs_created() -> float:
+    return REGISTRY.get_sample_value("skill_fleet_jobs_created_total") or 0.0
+
+
+async def test_only_a_start_that_starts_a_job_is_counted(real_api: Api,
+                                                         temporal: StubTemporal) -> None:
+    """`skill_fleet_jobs_created_total`: replays of an idempotent create start nothing."""
+    before = _jobs_created()
+    key = {"Idempotency-Key": "counted-once"}
+    for _ in range(3):
+        assert (await real_api.http.post(CREATE, json=BODY, headers=key)).status_code == 202
+    assert _jobs_created() == before + 1 and len(temporal.jobs) == 1

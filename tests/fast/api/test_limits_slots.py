@@ -1,8 +1,8 @@
 """Caps on open event streams and on answers held with `?wait=`, per user (api/limits.py).
 
 A slot is taken before the work starts and given back however it ends: the stream ends,
-the client goes away, the gateway fails. Streams are driven through the ASGI app itself
-(an httpx ASGI client would buffer a stream to its end).
+the client goes away, the gateway fails. Streams are held open through the ASGI app
+(tests/fast/asgi_stream.py: httpx's ASGI transport would buffer a stream to its end).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from api.errors import ApiError
 from api.limits import UserLimits
 from tests.fast.api.checks import error_body
 from tests.fast.api.harness import ADMIN, ALICE, BOB, Api, bearer
-from tests.fast.api.limits_support import HeldStream, HoldingGateway, install_limits, open_stream
+from tests.fast.api.limits_support import HoldingGateway, install_limits
 from tests.fast.api.samples import API, job_view, new_job_id
+from tests.fast.asgi_stream import OpenStream, open_stream
 from workflows.models import JobStatus
 
 
@@ -38,8 +39,9 @@ async def _eventually(condition: object, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-async def _streams(api: Api, key: str, n: int) -> list[HeldStream]:
-    return [await open_stream(api, f"{API}/jobs/{new_job_id()}/events", key) for _ in range(n)]
+async def _streams(api: Api, key: str, n: int) -> list[OpenStream]:
+    return [await open_stream(api.app, f"{API}/jobs/{new_job_id()}/events", bearer(key))
+            for _ in range(n)]
 
 
 async def test_the_ninth_stream_is_refused_until_one_closes(

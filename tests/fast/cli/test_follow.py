@@ -8,7 +8,6 @@ CLI's own logic on the server's real stream.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -182,40 +181,32 @@ def test_stream_outage_is_retried(cli: Cli, fake: FakeGateway,
     assert "✔ Completed" in result.stdout
 
 
-class WithoutRoutes(httpx.BaseTransport):
-    """An older server: the event stream (and maybe the JSON pages) are unknown routes."""
+class WithoutStream(httpx.BaseTransport):
+    """An older server: the event stream is an unknown route."""
 
-    def __init__(self, inner: httpx.BaseTransport, *, pages: bool) -> None:
+    def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
-        self.pages = pages
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/events") and not (
-                self.pages and request.url.params.get("format") == "json"):
+        if request.url.path.endswith("/events"):
             return httpx.Response(404, json={"error": "Not Found"})
         return self.inner.handle_request(request)
 
 
 @pytest.fixture
-def old_server(serve_api: ServeApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[
-        dict[str, bool]]:
+def old_server(serve_api: ServeApi, monkeypatch: pytest.MonkeyPatch) -> None:
     client = serve_api()
-    options = {"pages": True}
 
     def make(base_url: str, api_key: str | None) -> ApiClient:
-        transport = WithoutRoutes(AppTransport(client), pages=options["pages"])
-        return ApiClient(base_url, api_key, transport=transport)
+        return ApiClient(base_url, api_key, transport=WithoutStream(AppTransport(client)))
 
     monkeypatch.setattr("cli.main.ApiClient", make)
-    yield options
 
 
-@pytest.mark.parametrize("pages", [True, False], ids=["json-pages", "job-snapshots"])
-def test_attach_falls_back_when_the_server_has_no_stream(runner: Cli, fake: FakeGateway,
-                                                         old_server: dict[str, bool],
-                                                         pages: bool) -> None:
-    old_server["pages"] = pages
+@pytest.mark.usefixtures("old_server")
+def test_attach_to_a_server_without_the_stream_says_so(runner: Cli, fake: FakeGateway) -> None:
     fake.add(finished_job())
     result = runner("attach", JOB_ID)
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[-3].startswith("✔ Completed: git-commit-messages")
+    assert result.exit_code == 5
+    assert "has no GET /api/v2/jobs/" in result.stderr
+    assert "endpoint (is it older than the CLI?)" in result.stderr

@@ -1,4 +1,5 @@
-"""Pure parsing: `--answer KEY=VALUE` (cli/answers.py) and the SSE wire format (cli/events.py).
+"""Pure parsing: `--answer KEY=VALUE` (cli/answers.py) and what a stream message carries
+(cli/events.py; the SSE wire format itself is httpx-sse's).
 
 Moved here from tests/test_cli.py, where they ran beside a real stack they never used.
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from httpx_sse import ServerSentEvent
 
 from cli.answers import AnswerError, parse_answers
-from cli.events import _job_event, _parse_sse, _stream_error
+from cli.events import _job_event, _stream_error
 from cli.exits import ExitCode
 
 QUESTIONS: dict[str, dict[str, Any]] = {
@@ -54,23 +56,13 @@ def test_without_questions_values_stay_text() -> None:
     assert parse_answers(["a=true", "b=x,y"], {}) == {"a": "true", "b": "x,y"}
 
 
-def test_sse_parser_skips_heartbeats_and_joins_data_lines() -> None:
-    lines = [": ping", "", "id: 1", "event: job_started", "data: {\"a\":", "data: 1}", "",
-             ": keepalive", "", "id: 2", "event: completed", "data: {}"]
-    assert list(_parse_sse(iter(lines))) == [
-        ("1", "job_started", '{"a":\n1}'), ("2", "completed", "{}")]
-
-
-def test_sse_message_without_event_name() -> None:
-    assert list(_parse_sse(iter(["data:x", ""]))) == [(None, "message", "x")]
-
-
 def test_job_event_takes_seq_and_kind_from_the_envelope() -> None:
-    event = _job_event("7", "validated", '{"at": "2030-01-01T00:00:00Z", "data": {"x": 1}}')
+    event = _job_event(ServerSentEvent("validated", '{"at": "2030-01-01T00:00:00Z", '
+                                                    '"data": {"x": 1}}', "7"))
     assert event is not None and (event.seq, event.kind, event.data) == (7, "validated",
                                                                         {"x": 1})
     for junk in ("not json", "[1]", '{"seq": "x"}'):
-        assert _job_event(None, "k", junk) is None
+        assert _job_event(ServerSentEvent("k", junk)) is None
 
 
 @pytest.mark.parametrize(("data", "code"), [

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from api.errors import ApiError
 from api.limits import UserLimits
@@ -24,9 +25,9 @@ from tests.fast.api.harness import ALICE, BOB, Api
 from tests.fast.api.limits_support import install_limits
 from tests.fast.api.samples import NOW, job_view, new_job_id
 from tests.fast.api.temporal_stub import StubTemporal
+from tests.fast.asgi_stream import OpenStream, open_stream
 from tests.fast.ui.pages import post_answer, sign_in
 from tests.fast.ui.samples import prompt_for
-from tests.fast.ui.streams import open_ui_stream
 from workflows.models import EventsPage, HitlAck, HitlResponse, HitlType, JobEvent, JobStatus
 
 
@@ -59,6 +60,13 @@ class LiveGateway(FakeGateway):
             await self._grew.wait()
             self._grew.clear()
             yield len(self.log)
+
+
+async def open_ui_stream(app: FastAPI, path: str, cookie: str | None, *,
+                         headers: dict[str, str] | None = None) -> OpenStream:
+    """The page's stream as its browser opens it: with the session cookie, if it has one."""
+    session = {"cookie": f"{COOKIE}={cookie}"} if cookie else {}
+    return await open_stream(app, path, {**session, **(headers or {})})
 
 
 async def signed_in_cookie(browser: httpx.AsyncClient, key: str = ALICE) -> str:

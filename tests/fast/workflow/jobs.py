@@ -130,7 +130,7 @@ class Job:
         return await self.handle.query(names.QUERY_GET_STATE, result_type=JobState)
 
     async def prompt(self) -> HitlPrompt | None:
-        return await self.handle.query(names.QUERY_GET_PROMPT, result_type=HitlPrompt)
+        return (await self.state()).prompt
 
     async def events(self, after: int = 0) -> list[JobEvent]:
         page = await self.handle.query(names.QUERY_GET_EVENTS, after, result_type=EventsPage)
