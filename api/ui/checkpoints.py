@@ -86,7 +86,7 @@ def checkpoint_context(prompt: HitlPrompt) -> dict[str, Any]:
         diff = data.get("diff")
         rows = (side_by_side(str(previous), source) if previous is not None
                 else from_unified(str(diff)) if diff else None)
-        context.update(source=source, rendered=render_skill(source),
+        context.update(source=source, rendered=render_skill(source, under_level=3),
                        version=data.get("version"), files=data.get("files") or [],
                        previous=previous, diff_rows=rows,
                        author_notes=data.get("author_notes") or [])

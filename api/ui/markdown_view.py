@@ -8,6 +8,7 @@ Content-Security-Policy would block it anyway) and links get `rel="noopener nore
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,6 +22,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"},
                       "td": {"style"}, "code": {"class"}}
+_HEADING = re.compile(r"<h([1-6])>")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,18 @@ def sanitize(html: str) -> str:
                      strip_comments=True)
 
 
-def render_skill(text: str) -> RenderedSkill:
+def nest_headings(html: str, under_level: int) -> str:
+    """Give the body's headings the levels they have inside the page (`# x` under an h3 is
+    a level-4 heading to assistive technology), so the page's outline stays in order; the
+    tags stay as written. Runs on sanitized HTML, where a heading tag has no attribute."""
+    if under_level <= 0:
+        return html
+    return _HEADING.sub(lambda m: f'<h{m[1]} aria-level="{min(6, int(m[1]) + under_level)}">',
+                        html)
+
+
+def render_skill(text: str, under_level: int = 0) -> RenderedSkill:
+    """`under_level`: the level of the page heading the rendered body sits under."""
     frontmatter, body = split_frontmatter(text)
-    html = sanitize(_parser().render(body))
+    html = nest_headings(sanitize(_parser().render(body)), under_level)
     return RenderedSkill(frontmatter=frontmatter, body_html=Markup(html))  # sanitized above

@@ -68,7 +68,7 @@ async def version(job_id: str, number_text: str, request: Request,
     old_md = previous.content.skill_md if previous else None
     return page(request, "version.html", {
         "job": view, "version": current, "previous": previous, "next_number": later,
-        "rendered": render_skill(current.content.skill_md),
+        "rendered": render_skill(current.content.skill_md, under_level=2),
         "rows": side_by_side(old_md, current.content.skill_md) if old_md is not None else None,
         "files": file_changes(previous.content.files if previous else {},
                               current.content.files),

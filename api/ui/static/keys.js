@@ -3,7 +3,9 @@
  * Inbox: j/k select the next/previous prompt, Enter opens it. Job page: a proceeds,
  * r revises (first to the feedback field; with feedback written, it sends), c opens the
  * cancel confirmation. None fires while typing in a field (Esc leaves the field;
- * Ctrl+Enter there sends the answer) or with Ctrl/Alt/Meta held.
+ * Ctrl+Enter there sends the answer) or with Ctrl/Alt/Meta held. The single-key ones can
+ * be turned off in the list (WCAG 2.1.4), remembered in this browser's localStorage; the
+ * header's "Keyboard shortcuts" button opens the list either way.
  */
 (function () {
   "use strict";
@@ -13,6 +15,25 @@
   var leader = false;   // "g" pressed: the next key picks where to go
 
   var NOT_TYPING = ["checkbox", "radio", "button", "submit", "reset"];
+  var OFF_KEY = "skill-fleet.single-key-shortcuts";
+  var toggle = document.getElementById("shortcuts-on");
+  var opener = document.getElementById("shortcuts-button");
+
+  function stored() {
+    try { return window.localStorage.getItem(OFF_KEY); } catch (e) { return null; }
+  }
+
+  var singleKeys = stored() !== "off";
+  if (toggle) {
+    toggle.checked = singleKeys;
+    toggle.addEventListener("change", function () {
+      singleKeys = toggle.checked;
+      try { window.localStorage.setItem(OFF_KEY, singleKeys ? "on" : "off"); } catch (e) {}
+    });
+  }
+  if (opener && dialog) {
+    opener.addEventListener("click", function () { dialog.showModal(); });
+  }
 
   function typing(el) {
     if (!el || el === document.body) return false;
@@ -99,7 +120,7 @@
       }
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || !singleKeys) return;
     if (dialog && dialog.open) {
       if (event.key === "?") dialog.close();
       return;

@@ -198,7 +198,8 @@ async def test_each_checkpoints_form_renders(open_page: Api, open_browser: httpx
     if prompt.type is HitlType.CLARIFY:
         assert "Who will use the skill?" in r.text and 'value="__other__"' in r.text
     if prompt.type is HitlType.PREVIEW:
-        assert "<h1>Review Python PRs</h1>" in r.text and "<table>" in r.text
+        # the body's headings nest under the prompt's h3 for assistive technology
+        assert '<h1 aria-level="4">Review Python PRs</h1>' in r.text and "<table>" in r.text
         assert 'id="skill-source">---' in r.text
 
 
@@ -211,7 +212,7 @@ async def test_preview_markdown_is_sanitized(open_page: Api, open_browser: httpx
     gateway.view_result = job_view(waiting=prompt)
     r = await open_browser.get(f"/ui/jobs/{gateway.view_result.job_id}")
     rendered = r.text.split('id="skill-rendered"')[1].split("</article>")[0]
-    assert "<h1>Hi</h1>" in rendered
+    assert '<h1 aria-level="4">Hi</h1>' in rendered
     markup = _Markup()
     markup.feed(rendered)
     assert markup.tags <= {"h1", "p", "a"}, markup.tags  # no script, no img

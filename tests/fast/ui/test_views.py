@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 
 from api.ui.diffs import Piece, Row, from_unified, side_by_side, word_diff
+from api.ui.markdown_view import render_skill
 from tests.fast.api.fake_gateway import FakeGateway
 from tests.fast.api.harness import Api
 from tests.fast.api.samples import job_view
@@ -139,3 +140,11 @@ async def test_the_timeline_says_who_answered_what(
     said = [_text(s) for s in re.findall(r'<span class="said">(.*?)</span>', page, re.S)]
     assert said == ["answered (revise) by rita", "answered (proceed)",
                     "the deadline passed (proceed)"]
+
+
+def test_rendered_headings_nest_under_the_page_heading() -> None:
+    """A11y: `# x` under the page's h2 is a level-3 heading; levels stop at 6."""
+    html = str(render_skill("# A\n\n## B\n\n##### E\n", under_level=2).body_html)
+    assert '<h1 aria-level="3">A</h1>' in html and '<h2 aria-level="4">B</h2>' in html
+    assert '<h5 aria-level="6">E</h5>' in html
+    assert "aria-level" not in str(render_skill("# A\n").body_html)
