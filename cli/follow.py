@@ -18,7 +18,7 @@ from cli.client import ApiClient
 from cli.events import EventFeed
 from cli.exits import ExitCode
 from cli.interactive import answer_prompt
-from cli.render import Tracker
+from cli.render import Tracker, page_link
 from workflows.models import HitlPrompt, JobStatus, JobView
 
 # How long a freshly announced prompt may take to show up in the job's published view.
@@ -61,7 +61,7 @@ def follow(client: ApiClient, job_id: str, console: Console, *, attach: bool,
                     if pending and pending.prompt_id not in announced:
                         announced.add(pending.prompt_id)
                         tracker.stop()
-                        _announce(console, job_id, pending)
+                        _announce(console, job_id, pending, client.base_url)
                         tracker.start()
                     pending = None
             tracker.stop()
@@ -94,11 +94,13 @@ def _still_pending(client: ApiClient, job_id: str, prompt_id: int) -> HitlPrompt
         time.sleep(0.2)
 
 
-def _announce(console: Console, job_id: str, prompt: HitlPrompt) -> None:
+def _announce(console: Console, job_id: str, prompt: HitlPrompt, api_url: str) -> None:
     actions = "|".join(a.value for a in prompt.actions)
     console.print(f"[yellow]Waiting for an answer to {prompt.type.value} (prompt "
                   f"{prompt.prompt_id}).[/] Answer with: skill-fleet attach {job_id}  or  "
                   f"skill-fleet respond {job_id} --action {actions}", highlight=False)
+    console.print(f"  or in the browser: {escape(page_link(api_url, job_id))}",
+                  highlight=False, soft_wrap=True)
 
 
 def _finish(console: Console, view: JobView) -> ExitCode:

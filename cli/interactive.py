@@ -17,7 +17,7 @@ from rich.markup import escape
 from cli.client import ApiClient, ApiError
 from cli.edits import EDITABLE, ask_edits
 from cli.exits import ExitCode
-from cli.render import prompt_view
+from cli.render import page_link, prompt_view
 from workflows.models import ACTION_ALIASES, HitlPrompt
 
 YES = frozenset({"y", "yes", "true", "t", "1"})
@@ -28,7 +28,7 @@ SEND_RETRIES = 3
 def answer_prompt(client: ApiClient, job_id: str, prompt: HitlPrompt, console: Console) -> bool:
     """Ask, send, and repeat until the job took an answer; False if the prompt went away."""
     while True:
-        console.print(prompt_view(prompt))
+        console.print(prompt_view(prompt, link=page_link(client.base_url, job_id)))
         body = collect_answer(prompt, console)
         body.update(prompt_id=prompt.prompt_id, response_id=uuid.uuid4().hex)
         try:

@@ -26,7 +26,7 @@ from cli.client import DEFAULT_API_URL, ApiClient
 from cli.edits import EditError, option_edits
 from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
-from cli.render import job_panel, jobs_table, print_json, report_view, skills_table
+from cli.render import job_panel, jobs_table, page_link, print_json, report_view, skills_table
 from cli.setup import SETUP_EPILOG, setup
 from common.job_terms import TimeoutAction
 from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase
@@ -296,7 +296,7 @@ def show(ctx: typer.Context, job: JobArg, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(view.model_dump(mode="json"))
     else:
-        out.print(job_panel(view))
+        out.print(job_panel(view, link=page_link(client.base_url, view.job_id)))
 
 
 @app.command(epilog=EPILOG)
@@ -369,6 +369,7 @@ def respond(
     if ack.prompt:
         out.print(f"Next checkpoint: {ack.prompt.type.value} (prompt {ack.prompt.prompt_id}): "
                   f"{escape(ack.prompt.summary)}")
+        out.print(f"  in the browser: {escape(page_link(client.base_url, ack.job_id))}")
 
 
 @app.command(epilog=EPILOG)

@@ -92,7 +92,12 @@ def skills_table(skills: Iterable[SkillEntry]) -> Table:
 # ---------------------------------------------------------------------- one job
 
 
-def job_panel(view: JobView) -> Panel:
+def page_link(api_url: str, job_id: str) -> str:
+    """The job's page on the reviewer page, served by the API the CLI talks to."""
+    return f"{api_url.rstrip('/')}/ui/jobs/{job_id}"
+
+
+def job_panel(view: JobView, link: str | None = None) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -118,6 +123,8 @@ def job_panel(view: JobView) -> Panel:
         grid.add_row("waiting on", Text(f"{p.type.value} (prompt {p.prompt_id}): {p.summary}"))
         grid.add_row("", f"[dim]answer with `skill-fleet attach {view.job_id}` or "
                          f"`skill-fleet respond {view.job_id} --action ...`[/]")
+        if link:
+            grid.add_row("in the browser", Text(link))
     grid.add_row("created", view.created_at.isoformat(timespec="seconds"))
     grid.add_row("updated", view.updated_at.isoformat(timespec="seconds"))
     return Panel(grid, title=f"job {view.job_id}", title_align="left")
@@ -148,8 +155,9 @@ def report_view(report: ValidationReport, *, all_checks: bool = False) -> Group:
     return Group(*parts)
 
 
-def prompt_view(prompt: HitlPrompt) -> RenderableType:
-    """What a human needs to see to answer a checkpoint (questions are asked one by one)."""
+def prompt_view(prompt: HitlPrompt, link: str | None = None) -> RenderableType:
+    """What a human needs to see to answer a checkpoint (questions are asked one by one),
+    and `link`, the same prompt on the reviewer page."""
     data = prompt.data
     title = f"checkpoint: {prompt.type.value} (prompt {prompt.prompt_id})"
     body: list[RenderableType] = [Text(prompt.summary, style="bold")]
@@ -181,6 +189,8 @@ def prompt_view(prompt: HitlPrompt) -> RenderableType:
     if prompt.revisions_left or prompt.revisions_used:
         body.append(Text(f"revisions used {prompt.revisions_used}, "
                          f"left {prompt.revisions_left}", style="dim"))
+    if link:
+        body.append(Text(f"in the browser: {link}"))
     return Panel(Group(*body), title=title, title_align="left", border_style="yellow")
 
 

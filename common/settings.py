@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # job page's link (e.g. http://127.0.0.1:8233; unset: no link).
     ui_session_secret: str | None = Field(default=None, repr=False)
     temporal_ui_url: str | None = None
+    # Failed /ui sign-ins allowed per client address per minute (api/ui/signin_limit.py).
+    ui_signin_attempts_per_minute: int = Field(default=10, ge=0)  # 0: no limit
     # Per-user limits (api/limits.py), refused with 429. Creates: a token bucket of
     # create_rate_per_minute (0: off) holding create_burst tokens (unset: the rate rounded
     # up). Concurrent event streams, and answers held with ?wait=, per user (0: no cap).

@@ -15,6 +15,7 @@ from api.ui import job_actions, job_list, live, new_job, versions
 from api.ui.render import HERE, SECURITY_HEADERS
 from api.ui.routes import router
 from api.ui.session import UiSessions
+from api.ui.signin_limit import SignInLimiter
 from common.settings import Settings
 
 
@@ -34,6 +35,7 @@ class SecureStaticFiles(StaticFiles):
 
 def mount_ui(app: FastAPI, settings: Settings) -> None:
     app.state.ui_sessions = UiSessions.from_settings(settings)
+    app.state.ui_signin_limiter = SignInLimiter(settings.ui_signin_attempts_per_minute)
     app.include_router(router)
     app.include_router(live.router)  # the page's event streams
     app.include_router(job_list.router)  # /ui/jobs

@@ -22,9 +22,9 @@ from sse_starlette import ServerSentEvent
 from api.errors import ApiError
 from api.job_gateway import JobGateway
 from api.schemas import InboxItem
+from api.ui.inbox_view import InboxQuery, read_inbox
 
 POLL_SECONDS = 1.0
-PAGE_SIZE = 200  # as the inbox page
 # Temporal or the worker briefly away: retried this long, then an error message ends it.
 RETRY_FOR_SECONDS = 15.0
 # How far back in a departed prompt's job log to look for what happened to it.
@@ -66,15 +66,16 @@ async def departure(gateway: JobGateway, item: InboxItem) -> dict[str, Any]:
 
 
 async def inbox_changes(gateway: JobGateway, owner: str | None,
-                        poll_seconds: float | None = None) -> AsyncIterator[ServerSentEvent]:
-    """`inbox` messages: now, then each time the inbox changes; `stream-error` ends it."""
+                        poll_seconds: float | None = None, query: InboxQuery | None = None,
+                        ) -> AsyncIterator[ServerSentEvent]:
+    """`inbox` messages: now, then each time the inbox (as `query` filters it, like the
+    page it serves) changes; `stream-error` ends it."""
     loop = asyncio.get_running_loop()
     previous: dict[Key, InboxItem] | None = None
     failing_since: float | None = None
     while True:
         try:
-            items, more = await gateway.pending_prompts(user_id=owner, page_size=PAGE_SIZE,
-                                                        page_token=None)
+            items, more = await read_inbox(gateway, owner, query or InboxQuery())
             failing_since = None
         except ApiError as err:
             failing_since = failing_since or loop.time()

@@ -26,6 +26,7 @@ from api.deps import UncheckedGatewayDep
 from api.event_stream import heartbeat_seconds, job_events, resume_point
 from api.limits import HeldEventSourceResponse, LimitsDep, caller_key
 from api.ui import inbox_stream
+from api.ui.inbox_view import InboxQuery
 from api.ui.routes import UiCallerDep, UiRoute, ready
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
@@ -60,12 +61,14 @@ async def job_stream(
 @router.get("/inbox/events")
 async def inbox_events(request: Request, gateway: UncheckedGatewayDep, caller: UiCallerDep,
                        limits: LimitsDep) -> Response:
-    """`inbox` messages: the inbox now, then what arrived and left at each change."""
+    """`inbox` messages: the inbox now, then what arrived and left at each change; the
+    page's filters (its URL's query) apply (api/ui/inbox_view.py)."""
+    query = InboxQuery.parse(request.query_params)
     gateway = await ready(request, gateway)
     slot = limits.streams.acquire(caller_key(caller))
     try:
         return HeldEventSourceResponse(
-            inbox_stream.inbox_changes(gateway, caller.owner_scope),
+            inbox_stream.inbox_changes(gateway, caller.owner_scope, query=query),
             ping=heartbeat_seconds(request.app.state.settings), slot=slot)
     except BaseException:
         slot.release()

@@ -9,6 +9,7 @@ next to the form, which keeps what the reviewer typed.
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -25,6 +26,8 @@ from api.job_gateway import JobGateway
 from api.limits import LimitExceeded, Slot, caller_key, get_limits
 from api.schemas import AnswerRequest
 from api.ui.checkpoints import checkpoint_context, form_hints
+from api.ui.finding_lines import link_findings, validated_source
+from api.ui.inbox_view import SORTS, TYPES, InboxQuery, read_inbox
 from api.ui.job_forms import JobActions, job_actions
 from api.ui.render import page, secure
 from api.ui.schema_form import AnswerForm, FormInput, answer_errors, build_form, read_answer
@@ -36,12 +39,12 @@ from api.ui.session import (
     sessions,
     write_cookie,
 )
+from api.ui.signin_limit import SignInLimiter
 from workflows.models import HitlAction, HitlResponse, JobView, Phase
 
 # An answer's POST waits up to this long for the next prompt, so the page it redirects to
 # usually shows it already (the API's `?wait=`, counted against the same per-user cap).
 ANSWER_WAIT_SECONDS = 15.0
-INBOX_PAGE_SIZE = 200
 STALE = ("This prompt was already answered (in another tab, by another reviewer, or "
          "through the API), or its deadline passed. The page now shows the job as it is.")
 
@@ -148,12 +151,23 @@ async def sign_in(request: Request) -> Response:
     form = await read_form(request)
     if open_mode(request):
         return RedirectResponse("/ui/", status_code=303)
+    limiter: SignInLimiter = request.app.state.ui_signin_limiter
+    address = request.client.host if request.client else "local"
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        response = page(request, "sign_in.html", {
+            "error": f"Too many failed sign-ins from your address; try again in "
+                     f"{math.ceil(wait) or 1} s."}, status_code=429)
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
     key = form.get("api_key").strip()
     try:
         caller = request.app.state.api_keys.caller(f"Bearer {key}")
     except ApiError:
+        limiter.failed(address)
         return page(request, "sign_in.html", {"error": "That API key is not valid."},
                     status_code=401)
+    limiter.succeeded(address)
     # A new session (new nonce): nothing planted before sign-in carries over.
     replace_session(request, sessions(request).new(
         user_id=caller.user_id, role=caller.role, key_sha256=hash_key(key)))
@@ -176,11 +190,14 @@ async def sign_out(request: Request) -> Response:
 
 @router.get("/")
 async def inbox(request: Request, gateway: UncheckedGatewayDep, caller: UiCallerDep) -> Response:
-    """Every prompt waiting for this reviewer (admins: everyone's), oldest first."""
+    """Every prompt waiting for this reviewer (admins: everyone's), filtered and sorted as
+    the URL says (api/ui/inbox_view.py)."""
+    query = InboxQuery.parse(request.query_params)
     gateway = await ready(request, gateway)
-    prompts, more = await gateway.pending_prompts(
-        user_id=caller.owner_scope, page_size=INBOX_PAGE_SIZE, page_token=None)
-    return page(request, "inbox.html", {"prompts": prompts, "more": bool(more)})
+    prompts, more = await read_inbox(gateway, caller.owner_scope, query)
+    return page(request, "inbox.html", {
+        "prompts": prompts, "more": more, "query": query, "qs": query.query_string(),
+        "types": TYPES, "sorts": SORTS, "is_admin": caller.owner_scope is None})
 
 
 # ----------------------------------------------------------------------------- a job
@@ -200,7 +217,13 @@ async def job_page(request: Request, gateway: JobGateway, view: JobView, *,
                                "actions": actions or job_actions(
                                    view, getattr(request.state, "ui_caller", None))}
     if prompt is not None:
-        context["checkpoint"] = checkpoint_context(prompt)
+        context["checkpoint"] = checkpoint = checkpoint_context(prompt)
+        if any(f.get("lines") for f in checkpoint.get("findings") or []):  # validate
+            caller = getattr(request.state, "ui_caller", None)
+            source = await validated_source(gateway, view.job_id,
+                                            caller.owner_scope if caller else None)
+            checkpoint["findings"], checkpoint["source_lines"] = link_findings(
+                checkpoint["findings"], source)
         context["form"] = form or build_form(prompt.answer_schema,
                                              [a.value for a in prompt.actions],
                                              hints=form_hints(prompt))

@@ -15,7 +15,7 @@ import pytest
 from api.errors import ApiError
 from cli import events
 from cli.client import ApiClient
-from tests.fast.cli.conftest import AppTransport, Cli, ServeApi
+from tests.fast.cli.conftest import API_URL, AppTransport, Cli, ServeApi
 from tests.fast.cli.fakes import (
     JOB_ID,
     TASK,
@@ -108,10 +108,11 @@ def test_waiting_prompt_is_announced_with_how_to_answer(cli: Cli, fake: FakeGate
     [started] = fake.started
     job = started.job_id
     lines = result.stdout.splitlines()
-    assert lines[-4:] == [
+    assert lines[-5:] == [
         "? 4 question(s) about the task",
         f"Waiting for an answer to clarify (prompt 1). Answer with: skill-fleet attach {job}  "
         f"or  skill-fleet respond {job} --action proceed|cancel",
+        f"  or in the browser: {API_URL}/ui/jobs/{job}",  # the API the CLI talks to
         "⏱ prompt 1 timed out → cancel",
         "Cancelled: No answer before the deadline"]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.fast.cli.conftest import Cli, exits_with
+from tests.fast.cli.conftest import API_URL, Cli, exits_with
 from tests.fast.cli.fakes import (
     JOB_ID,
     FakeGateway,
@@ -49,7 +49,8 @@ def test_human_output_names_the_next_checkpoint(cli: Cli, fake: FakeGateway) -> 
     result = cli("respond", JOB_ID, "--action", "proceed", *CLARIFY_ANSWERS)
     assert result.stdout.splitlines() == [
         "Answered prompt 1 with proceed; job is pending_hitl.",
-        "Next checkpoint: confirm (prompt 2): Confirm the plan for 'git-commit-messages'"]
+        "Next checkpoint: confirm (prompt 2): Confirm the plan for 'git-commit-messages'",
+        f"  in the browser: {API_URL}/ui/jobs/{JOB_ID}"]
 
 
 @pytest.mark.parametrize(("answer", "message"), [

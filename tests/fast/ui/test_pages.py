@@ -80,8 +80,9 @@ async def test_the_inbox_lists_each_prompt_with_its_deadline_and_count(
     page = (await browser.get("/ui/")).text
     assert "<title>(2) Inbox" in page
     rows = re.findall(r'<tr data-job="([^"]+)" data-prompt="\d+">(.*?)</tr>', page, re.S)
-    assert [job for job, _ in rows] == [i.job_id for i in items]
-    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for _, row in rows]
+    assert [job for job, _ in rows] == [i.job_id for i in reversed(items)]  # overdue first
+    cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+             for _, row in reversed(rows)]
     # times in words, rounded down: the half minutes keep them steady while the test runs
     assert cells[0].startswith("review-python-prs Review the draft")
     assert "preview 1 h 30 min ago in 20 min (soon) 2 alice alice" in cells[0]
