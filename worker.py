@@ -18,10 +18,11 @@ from temporalio.worker import Worker
 
 import workflows
 from activities.authoring import AuthoringActivities
-from activities.authors import make_author
+from activities.authors import make_author, make_judge
 from activities.drafts import DraftActivities
 from activities.metrics import HISTOGRAM_BUCKETS as AUTHOR_BUCKETS
 from activities.promotion import PromotionActivities
+from activities.refining import RefineActivities
 from activities.run_cancel import cancel_run
 from activities.validation import validate_skill
 from activities.webhooks import WebhookActivities
@@ -36,7 +37,9 @@ log = logging.getLogger("skill_fleet.worker")
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
-    authoring = AuthoringActivities(make_author(settings))
+    author = make_author(settings)
+    authoring = AuthoringActivities(author)
+    refining = RefineActivities(author, make_judge(settings))
     drafts = DraftActivities(settings.skills_root)
     promotion = PromotionActivities(settings.skills_root)
     webhooks = WebhookActivities(secrets=settings.webhook_secrets,
@@ -49,6 +52,8 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         activities=[
             authoring.understand_task,
             authoring.generate_skill,
+            refining.refine_draft,
+            refining.judge_draft,
             validate_skill,
             drafts.save_draft,
             drafts.delete_draft,

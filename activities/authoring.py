@@ -15,10 +15,17 @@ from typing import Protocol
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.metrics import author_call
+from activities import llm_usage
+from activities.metrics import author_call, record_tokens
 from skill_format import description_issues, name_issues, suggest_description, suggest_name
-from skill_format.models import SkillContent
-from workflows.models import GenerateInput, SuggestedFix, Understanding, UnderstandInput
+from workflows.activity_models import TokenUsage
+from workflows.models import (
+    GenerateInput,
+    SkillContent,
+    SuggestedFix,
+    Understanding,
+    UnderstandInput,
+)
 from workflows.names import ACTIVITY_GENERATE, ACTIVITY_UNDERSTAND
 from workflows.taxonomy import taxonomy_path
 
@@ -97,6 +104,14 @@ def check_size(content: SkillContent, limit: int = MAX_SKILL_BYTES) -> SkillCont
     return content
 
 
+def _counted(call: str, model: str, usage: TokenUsage) -> TokenUsage | None:
+    """The call's tokens, counted in the metrics; None when no model was called (offline)."""
+    if not usage.calls:
+        return None
+    record_tokens(call, model, usage)
+    return usage
+
+
 class AuthoringActivities:
     def __init__(self, author: Author) -> None:
         self._author = author
@@ -105,14 +120,18 @@ class AuthoringActivities:
 
     @activity.defn(name=ACTIVITY_UNDERSTAND)
     async def understand_task(self, request: UnderstandInput) -> Understanding:
-        async with heartbeating("understanding"), author_call("understand", self._model):
-            plan = await self._author.understand(request)
+        with llm_usage.counting() as usage:
+            async with heartbeating("understanding"), author_call("understand", self._model):
+                plan = await self._author.understand(request)
+        plan.usage = _counted("understand", self._model, usage[0])
         return rule_check(plan, request.task_description)
 
     @activity.defn(name=ACTIVITY_GENERATE)
     async def generate_skill(self, request: GenerateInput) -> SkillContent:
-        async with heartbeating("generating"), author_call("generate", self._model):
-            content = await self._author.generate(request)
+        with llm_usage.counting() as usage:
+            async with heartbeating("generating"), author_call("generate", self._model):
+                content = await self._author.generate(request)
+        content.usage = _counted("generate", self._model, usage[0])
         # Each version says who wrote it; a reviewer's own versions carry their user id.
         content.author = "offline" if self._model == "offline" else "model"
         return check_size(content)

@@ -30,6 +30,7 @@ from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
 from temporalio.exceptions import ApplicationError
 
+from activities import llm_usage
 from activities.llm_providers import PROVIDERS
 from skill_format import render_skill_md
 from skill_format.models import SkillContent
@@ -213,6 +214,8 @@ class LlmAuthor:
         if provider == "anthropic":
             settings["max_tokens"] = 8192
         retries = {"output": OUTPUT_RETRIES, "tools": OUTPUT_RETRIES}
+        # Shared with other agents on the same provider (the rubric judge).
+        self.model, self.model_settings, self.retries = llm, settings, retries
         self._planner = Agent(llm, output_type=PlanOutput, instructions=PLAN_INSTRUCTIONS,
                               model_settings=settings, retries=retries, name="skill-planner")
         self._writer = Agent(llm, output_type=SkillOutput, instructions=SKILL_INSTRUCTIONS,
@@ -239,8 +242,11 @@ class LlmAuthor:
         return plan
 
     async def generate(self, request: GenerateInput) -> SkillContent:
-        out = await self._run(self._writer, _skill_prompt(request), "generate")
-        plan = request.plan
+        return await self.write(_skill_prompt(request), request.plan, "generate")
+
+    async def write(self, prompt: str, plan: Understanding, step: str) -> SkillContent:
+        """The writer's answer to `prompt` as a skill folder (generation and refinement)."""
+        out = await self._run(self._writer, prompt, step)
         files, purposes = _bundled_files(out.files)
         body = _render_body(out, purposes)
         if body.count("\n") > BODY_LINE_BUDGET and out.examples:
@@ -256,6 +262,10 @@ class LlmAuthor:
         }
         return SkillContent(skill_md=render_skill_md(frontmatter, body), files=files)
 
+    async def run(self, agent: Agent[None, T], prompt: str, step: str) -> T:
+        """Run any agent on this provider with the author's error mapping and usage count."""
+        return await self._run(agent, prompt, step)
+
     async def _run(self, agent: Agent[None, T], prompt: str, step: str) -> T:
         try:
             result = await agent.run(prompt)
@@ -267,6 +277,7 @@ class LlmAuthor:
                         error.message)
             # `from None`: the provider's exception (its body, headers) stays out of history.
             raise error from None
+        llm_usage.add(result.usage())
         return result.output
 
     # ----------------------------------------------------------------- error mapping

@@ -17,6 +17,8 @@ from contextlib import asynccontextmanager
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from workflows.activity_models import TokenUsage
+
 AUTHOR_CALL_SECONDS = "skill_fleet_author_call_seconds"
 AUTHOR_CALL_ERRORS = "skill_fleet_author_call_errors"  # exported with `_total`
 
@@ -60,3 +62,16 @@ async def author_call(call: str, model: str) -> AsyncIterator[None]:
         ).record(seconds, {"call": call, "model": model, "outcome": outcome})
     log.info("author %s with %s took %.2fs (attempt %d)", call, model, seconds,
              activity.info().attempt)
+
+
+LLM_TOKENS = "skill_fleet_llm_tokens"  # exported with `_total`
+
+
+def record_tokens(call: str, model: str, usage: TokenUsage) -> None:
+    """Count the tokens of one activity's model calls, in and out (what refinement costs)."""
+    if not usage.calls:
+        return
+    counter = activity.metric_meter().create_counter(
+        LLM_TOKENS, "Tokens of LLM calls, by call and direction.")
+    counter.add(usage.input_tokens, {"call": call, "model": model, "direction": "input"})
+    counter.add(usage.output_tokens, {"call": call, "model": model, "direction": "output"})

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: str | None = Field(default=None, repr=False)
     llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    # A model's failing draft goes back to it with the validator's findings this many
+    # rounds before a human sees it (0: off); an optional rubric judge model on the same
+    # provider settings adds a judged part to the score (`workflows.refinement`).
+    auto_refine_max: int = Field(default=2, ge=0, le=10)
+    judge_model: str | None = None
 
     # API
     api_host: str = "127.0.0.1"

@@ -12,6 +12,23 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+# Carried on SkillContent (what the model spent on a draft); kept beside it so the validator's
+# models need nothing of the workflow's.
+class TokenUsage(BaseModel):
+    """Tokens of LLM calls (pydantic-ai's usage): what a model provider bills."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def plus(self, other: TokenUsage | None) -> TokenUsage:
+        if other is None:
+            return self
+        return TokenUsage(calls=self.calls + other.calls,
+                          input_tokens=self.input_tokens + other.input_tokens,
+                          output_tokens=self.output_tokens + other.output_tokens)
+
+
 class SkillContent(BaseModel):
     """A skill folder held in memory: SKILL.md plus bundled files (relative path -> text)."""
 
@@ -22,6 +39,8 @@ class SkillContent(BaseModel):
     author: str | None = None
     # What the author could not do with the reviewer's words, said plainly in the next prompt.
     notes: list[str] = Field(default_factory=list)
+    # Tokens the model spent on this version (None: no model, or not recorded).
+    usage: TokenUsage | None = None
 
 
 class ValidationCheck(BaseModel):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from skill_format.models import (
     SkillContent as SkillContent,
+    TokenUsage as TokenUsage,
     ValidationReport as ValidationReport,
 )
 
@@ -70,6 +71,8 @@ class Understanding(BaseModel):
     suggested_fixes: list[SuggestedFix] = Field(default_factory=list)
     # What the author could not do with the reviewer's words, said plainly in the next prompt.
     notes: list[str] = Field(default_factory=list)
+    # Tokens the model spent on this plan (None: no model, or written before this was kept).
+    usage: TokenUsage | None = None
 
 
 class UnderstandInput(BaseModel):

@@ -30,3 +30,25 @@ FILE_OPTIONS: dict[str, Any] = {
     # A cancelled save must have stopped writing before the draft is removed.
     "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 }
+# One refinement round is one model call: a retry repeats only the round it was in.
+REFINE_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=5),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=3,
+    ),
+}
+# The judge is optional: it never fails a job (its activity reports its own failure), so
+# its retries only cover a worker lost mid-call.
+JUDGE_OPTIONS: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=5),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        maximum_interval=timedelta(seconds=10),
+        maximum_attempts=3,
+    ),
+}

@@ -24,6 +24,8 @@ PARTS: dict[str, str] = {
     "versions": "job.versions",
     "last_diff": "job.last_diff",
     "result": "job.result",
+    "refine_rounds": "job.refine_rounds",
+    "token_usage": "job.token_usage",
 }
 # The pending prompt's `answer_schema` and `data`; the rest of the prompt is in `job`.
 PROMPT_DETAIL = "job.prompt"

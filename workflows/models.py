@@ -33,6 +33,7 @@ from workflows.activity_models import (
     ValidateInput as ValidateInput,
     ValidationReport as ValidationReport,
 )
+from workflows.refine_models import RefineRound, TokenUsage
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -131,6 +132,11 @@ class JobInput(BaseModel):
     # The job's own receiver, in addition to the operator's (an allow-listed host).
     webhook_url: str | None = None
     created_at: datetime | None = None
+    # A model's failing draft is refined this many rounds before a human sees it (the API
+    # sets SKILL_FLEET_AUTO_REFINE_MAX; 0 here keeps jobs started before as they were).
+    auto_refine_max: int = Field(default=0, ge=0, le=10)
+    # The worker's rubric judge (SKILL_FLEET_JUDGE_MODEL) adds a part to model drafts' scores.
+    judge: bool = False
 
 
 # --------------------------------------------------------------------------- human in the loop
@@ -268,6 +274,10 @@ class JobState(BaseModel):
     promoted: bool = False
     result: dict[str, Any] | None = None
     events: list[JobEvent] = Field(default_factory=list)
+    # Refinement rounds of model drafts, and the tokens of model calls per call kind and
+    # `total` (`workflows.refinement`).
+    refine_rounds: list[RefineRound] = Field(default_factory=list)
+    token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
     @property
     def events_count(self) -> int:
@@ -321,6 +331,8 @@ class JobView(BaseModel):
     versions_count: int = 0
     last_diff: str | None = None
     versions: list[VersionInfo] = Field(default_factory=list)
+    refine_rounds: list[RefineRound] = Field(default_factory=list)
+    token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, state: JobState) -> JobView:

@@ -26,3 +26,6 @@ ACTIVITY_PROMOTE_DRAFT = "promote_draft"
 UPDATE_REWIND = "rewind"
 ACTIVITY_DELIVER_WEBHOOK = "deliver_webhook"
 ACTIVITY_CANCEL_RUN = "cancel_run"
+# the refinement loop and the rubric judge (`workflows.refinement`)
+ACTIVITY_REFINE_DRAFT = "refine_draft"
+ACTIVITY_JUDGE_DRAFT = "judge_draft"

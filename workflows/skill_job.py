@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.promotion import PromotionWindow
     from workflows.publishing import ViewPublisher
+    from workflows.refinement import Refinement
     from workflows.reviewer_edits import (
         apply_plan_edits,
         content_diff,
@@ -85,6 +86,8 @@ class SkillJob:
         self._checkpoints = Checkpoints(self.state, self._record, self._view.publish)
         self._promotion = PromotionWindow(self.state, self._record, self._view.publish)
         self._phase_clock = job_metrics.PhaseClock()
+        self._refinement = Refinement(self.state, self._record, self._view.publish,
+                                      self._new_version, self._verdict)
 
     # ------------------------------------------------------------------ the state machine
 
@@ -144,6 +147,7 @@ class SkillJob:
                 names.ACTIVITY_UNDERSTAND, request, result_type=Understanding,
                 summary="Understand the task", **AUTHOR_OPTIONS,
             )
+            self._refinement.count("understand", plan.usage)
             previous = self.state.understanding
             plan = apply_plan_edits(plan, self.state.plan_edits)
             self.state.last_diff = shown(plan_diff(previous, plan)) if previous else None
@@ -207,6 +211,11 @@ class SkillJob:
             feedback = None
 
             report = await self._validate(plan, content)
+            if refinable and self._refinement.refines(content):
+                # The model revises from the findings (`workflows.refinement`), in place
+                # of the one regeneration below.
+                content, report = await self._refinement.run(plan, content, report)
+                refinable = False
             if not report.passed and refinable and auto_refinements < MAX_AUTO_REFINEMENTS:
                 auto_refinements += 1
                 feedback = "Fix these validation findings: " + "; ".join(
@@ -231,6 +240,7 @@ class SkillJob:
                           previous=self.state.content, feedback=feedback),
             result_type=SkillContent, summary="Write SKILL.md", **AUTHOR_OPTIONS,
         )
+        self._refinement.count("generate", content.usage)
         self._new_version(content, feedback)
         return content
 
@@ -254,13 +264,18 @@ class SkillJob:
                           pass_threshold=self.state.options.pass_threshold),
             result_type=ValidationReport, summary="Validate the skill", **AUTHOR_OPTIONS,
         )
+        report = await self._refinement.judged(plan, content, report)
+        self._verdict(report)
+        return report
+
+    def _verdict(self, report: ValidationReport) -> None:
+        """The job's verdict is this report's."""
         self.state.validation = report
         self.state.validation_passed = report.passed
         self.state.validation_score = report.score
         self.state.validation_status = "passed" if report.passed else "failed"
         self._record("validated", passed=report.passed, score=report.score,
                      errors=len(report.errors), warnings=len(report.warnings))
-        return report
 
     async def _save(
         self, plan: Understanding, content: SkillContent, report: ValidationReport

@@ -94,6 +94,8 @@ def _job_input(body: CreateJobRequest, owner: str, job_id: str, settings: Settin
         # The operator's receiver is resolved by the worker; the job only says it wants it.
         operator_webhook=bool(settings.webhook_url),
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        auto_refine_max=settings.auto_refine_max,
+        judge=bool(settings.judge_model and settings.judge_model.strip()),
     )
 
 
