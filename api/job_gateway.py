@@ -48,7 +48,6 @@ from workflows.models import (
     HitlAck,
     HitlResponse,
     JobInput,
-    JobState,
     JobStatus,
     JobView,
     Phase,
@@ -354,18 +353,19 @@ class JobGateway:
                 raise ApiError(404, f"Job {job_id} not found.") from err
             raise await self._worker_timeout(err) from err
 
-    async def versions(self, job_id: str, owner: str | None = None) -> list[SkillVersion]:
-        """Every version of the job's skill with its files (the state query: needs a worker;
-        the view's `versions` lists them without files)."""
+    async def version(self, job_id: str, number: int,
+                      owner: str | None = None) -> SkillVersion | None:
+        """One version of the job's skill with its files, or None (the `get_version` query:
+        needs a worker; the view's `versions` lists them without files)."""
         await self._describe(job_id, owner)
         try:
-            state = await self._handle(job_id).query(
-                names.QUERY_GET_STATE, result_type=JobState, rpc_timeout=self._timeout)
+            return await self._handle(job_id).query(
+                names.QUERY_GET_VERSION, number, result_type=SkillVersion | None,
+                rpc_timeout=self._timeout)
         except WorkflowQueryFailedError as err:
-            raise ApiError(503, f"The versions query failed: {err}") from err
+            raise ApiError(503, f"The version query failed: {err}") from err
         except RPCError as err:
             raise await self._worker_timeout(err) from err
-        return state.versions
 
     async def _worker_timeout(self, err: RPCError) -> ApiError:
         return await worker_timeout(self._client, self._settings.temporal_namespace,

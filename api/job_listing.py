@@ -54,7 +54,7 @@ def reconcile(view: JobView, status: WorkflowExecutionStatus | None) -> JobView:
         WorkflowExecutionStatus.TERMINATED: JobStatus.CANCELLED,
     }.get(status, JobStatus.FAILED)
     return view.model_copy(update={
-        "status": ended, "prompt": None, "hitl_type": None, "hitl_data": None,
+        "status": ended, "prompt": None,  # hitl_type and hitl_data follow the prompt
         "error": view.error or f"Workflow ended as {status.name.lower()} outside the job.",
     })
 

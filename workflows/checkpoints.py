@@ -101,8 +101,7 @@ class Checkpoints:
             data=data,
         )
         prompt.summary = prompt_summary(prompt)
-        state.prompt = prompt
-        state.hitl_type = hitl_type
+        state.prompt = prompt  # the state's hitl_type follows it
         state.status = waiting_status(hitl_type, validation_failed=validation_failed)
         state.progress_message = f"Waiting for a human: {prompt.summary}"
         self._record("prompt_raised", prompt_id=prompt.prompt_id, type=hitl_type.value,
@@ -180,7 +179,6 @@ class Checkpoints:
         """No prompt is pending any more (answered, timed out, or the job ended)."""
         self.answer = None
         self._state.prompt = None
-        self._state.hitl_type = None
         workflow.set_current_details("")
 
     # ------------------------------------------------------------------ the handlers' side

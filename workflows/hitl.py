@@ -197,7 +197,7 @@ def rewind_refusal(state: JobState, request: RewindRequest, *, waiting: bool) ->
                                          "or cancel are accepted.")
     if request.to != Phase.UNDERSTANDING.value and state.understanding is None:
         return Refusal("invalid_rewind", "There is no plan yet; rewind to understanding.")
-    if request.to == Phase.VALIDATION.value and state.content is None:
+    if request.to == Phase.VALIDATION.value and not state.versions:
         return Refusal("invalid_rewind", "There is no skill yet; rewind to generation.")
     return None
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from common.job_terms import TimeoutAction
 from skill_format.skill_name import SKILL_NAME_FIELD_PATTERN
@@ -215,6 +215,9 @@ class JobEvent(BaseModel):
 
 
 class SkillVersion(BaseModel):
+    """One version with its files: what `get_version` returns (the workflow keeps these; the
+    job's state and result list versions without their files, see `VersionRecord`)."""
+
     version: int
     created_at: datetime
     feedback: str | None = None
@@ -234,8 +237,24 @@ class VersionInfo(BaseModel):
     feedback: str | None = None
 
 
-class JobState(BaseModel):
-    """The whole state of one skill job; what `get_state` returns and the workflow's result."""
+class VersionRecord(VersionInfo):
+    """One version in the job's state and result: its size and hash, not its files, so the
+    state stays far under Temporal's 2 MB payload limit however many versions there are."""
+
+    # SKILL.md plus its files in UTF-8 bytes, and their `version_sha256` (None: from before).
+    size_bytes: int | None = None
+    sha256: str | None = None
+
+
+class JobBase(BaseModel):
+    """What a job's state and its view share: each fact stored once, its copies derived.
+
+    The derived fields (`computed_field`) are in `model_dump` and JSON as before, for the
+    API and the memo; on input they are ignored (`extra="ignore"`), so a state or view
+    written when they were stored still loads.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     job_id: str
     status: JobStatus = JobStatus.PENDING
@@ -250,29 +269,63 @@ class JobState(BaseModel):
     options: JobInput
     # human in the loop
     prompt: HitlPrompt | None = None
-    hitl_type: HitlType | None = None
     last_prompt_id: int = 0
     revisions: dict[str, int] = Field(default_factory=dict)
-    applied_responses: dict[str, int] = Field(default_factory=dict)
     clarifications: dict[str, Any] = Field(default_factory=dict)
-    # A reviewer's edits of the plan, applied to every plan the author makes after them.
-    plan_edits: dict[str, Any] = Field(default_factory=dict)
-    # What the last change did: the newest version against the one before, or the plan edit.
-    last_diff: str | None = None
     # outputs
     understanding: Understanding | None = None
-    intended_taxonomy_path: str | None = None
-    skill_name: str | None = None
-    content: SkillContent | None = None
-    versions: list[SkillVersion] = Field(default_factory=list)
     validation: ValidationReport | None = None
-    validation_passed: bool | None = None
-    validation_status: str | None = None
-    validation_score: float | None = None
     draft_path: str | None = None
     final_path: str | None = None
     promoted: bool = False
+    # Stored, not derived: it records the save, and its `draft_path` stays where the draft
+    # was saved while `draft_path` above becomes None (promoted with delete_draft, expired).
     result: dict[str, Any] | None = None
+    # What the last change did: the newest version against the one before, or the plan edit.
+    last_diff: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def hitl_type(self) -> HitlType | None:
+        return self.prompt.type if self.prompt else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def skill_name(self) -> str | None:
+        return self.understanding.skill_name if self.understanding else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def intended_taxonomy_path(self) -> str | None:
+        return self.understanding.taxonomy_path if self.understanding else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def validation_passed(self) -> bool | None:
+        return self.validation.passed if self.validation else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def validation_status(self) -> str | None:
+        return None if self.validation is None else (
+            "passed" if self.validation.passed else "failed")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def validation_score(self) -> float | None:
+        return self.validation.score if self.validation else None
+
+
+class JobState(JobBase):
+    """The whole state of one skill job; what `get_state` returns and the workflow's result.
+
+    Versions are listed without their files (the workflow keeps those: `get_version`).
+    """
+
+    applied_responses: dict[str, int] = Field(default_factory=dict)
+    # A reviewer's edits of the plan, applied to every plan the author makes after them.
+    plan_edits: dict[str, Any] = Field(default_factory=dict)
+    versions: list[VersionRecord] = Field(default_factory=list)
     events: list[JobEvent] = Field(default_factory=list)
     # Refinement rounds of model drafts, and the tokens of model calls per call kind and
     # `total` (`workflows.refinement`).
@@ -288,10 +341,7 @@ class JobState(BaseModel):
         return self.prompt.data if self.prompt else None
 
 
-VIEW_EXCLUDE = frozenset({"events", "versions", "content", "applied_responses", "plan_edits"})
-
-
-class JobView(BaseModel):
+class JobView(JobBase):
     """What readers see of a job: the state without its bulky parts.
 
     The workflow publishes it as memo on every change (in parts, only the changed ones:
@@ -299,46 +349,22 @@ class JobView(BaseModel):
     possible with no worker running.
     """
 
-    job_id: str
-    status: JobStatus
-    task_description: str
-    user_id: str
-    current_phase: Phase
-    progress_message: str
-    progress_percent: int
-    error: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    options: JobInput
-    prompt: HitlPrompt | None = None
-    hitl_type: HitlType | None = None
-    hitl_data: dict[str, Any] | None = None
-    last_prompt_id: int = 0
-    revisions: dict[str, int] = Field(default_factory=dict)
-    clarifications: dict[str, Any] = Field(default_factory=dict)
-    understanding: Understanding | None = None
-    intended_taxonomy_path: str | None = None
-    skill_name: str | None = None
-    validation: ValidationReport | None = None
-    validation_passed: bool | None = None
-    validation_status: str | None = None
-    validation_score: float | None = None
-    draft_path: str | None = None
-    final_path: str | None = None
-    promoted: bool = False
-    result: dict[str, Any] | None = None
     events_count: int = 0
     versions_count: int = 0
-    last_diff: str | None = None
     versions: list[VersionInfo] = Field(default_factory=list)
     refine_rounds: list[RefineRound] = Field(default_factory=list)
     token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def hitl_data(self) -> dict[str, Any] | None:
+        """The pending prompt's payload (the state has it as a plain property, not dumped)."""
+        return self.prompt.data if self.prompt else None
+
     @classmethod
     def of(cls, state: JobState) -> JobView:
         return cls(
-            **state.model_dump(exclude=set(VIEW_EXCLUDE)),
-            hitl_data=state.hitl_data,
+            **state.model_dump(include=set(JobBase.model_fields)),
             events_count=len(state.events),
             versions_count=len(state.versions),
             versions=[VersionInfo(version=v.version, created_at=v.created_at, author=v.author,

@@ -10,6 +10,8 @@ WORKFLOW_TYPE = "SkillJob"
 SIGNAL_HITL_RESPONSE = "hitl_response"
 UPDATE_SUBMIT_HITL_RESPONSE = "submit_hitl_response"
 QUERY_GET_STATE = "get_state"
+# One version with its files (the state lists versions without them).
+QUERY_GET_VERSION = "get_version"
 
 # activities
 ACTIVITY_UNDERSTAND = "understand_task"

@@ -16,6 +16,7 @@ from workflows.models import (
     ValidationReport,
 )
 from workflows.reviewer_edits import changes_shown
+from workflows.version_store import VersionStore
 
 
 def clarify(plan: Understanding) -> dict[str, Any]:
@@ -57,11 +58,11 @@ def confirm(plan: Understanding, last_diff: str | None) -> dict[str, Any]:
     return {"summary": summary, **changes_shown(last_diff, plan.notes)}
 
 
-def preview(state: JobState) -> dict[str, Any]:
+def preview(state: JobState, versions: VersionStore) -> dict[str, Any]:
     """The newest version, with what changed since the one before."""
-    content = state.content
+    content = versions.content
     assert content is not None
-    previous = state.versions[-2].content if len(state.versions) > 1 else None
+    previous = versions.previous
     return {
         "content": content.skill_md,
         "files": sorted(content.files),

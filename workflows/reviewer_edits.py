@@ -232,9 +232,7 @@ def edit_plan(state: JobState, plan: Understanding,
     state.plan_edits.update(edits)
     edited = apply_plan_edits(plan, edits)
     state.last_diff = shown(plan_diff(plan, edited))
-    state.understanding = edited
-    state.skill_name = edited.skill_name
-    state.intended_taxonomy_path = edited.taxonomy_path
+    state.understanding = edited  # the state's skill_name and taxonomy path follow it
     return edited, {"edited_by": answer.answered_by or state.user_id, "fields": sorted(edits),
                     "taxonomy_path": edited.taxonomy_path}
 

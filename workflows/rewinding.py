@@ -16,10 +16,7 @@ def rewind_state(state: JobState, understand: UnderstandInput,
     runs next (the understanding request, or the plan the generation starts from)."""
     edits = request.edits
     to = Phase(request.to)
-    state.validation = None
-    state.validation_passed = None
-    state.validation_status = None
-    state.validation_score = None
+    state.validation = None  # and with it the derived passed, status and score
     merge_rewind_edits(state.plan_edits, edits.model_dump(exclude_none=True))
     if to is Phase.UNDERSTANDING:
         understand.skill_name = edits.skill_name or understand.skill_name
@@ -27,8 +24,5 @@ def rewind_state(state: JobState, understand: UnderstandInput,
         if edits.feedback:
             understand.feedback.append(edits.feedback)
     elif to is Phase.GENERATION and state.understanding is not None:
-        plan = rewound_plan(state.understanding, edits)
-        state.understanding = plan
-        state.skill_name = plan.skill_name
-        state.intended_taxonomy_path = plan.taxonomy_path
+        state.understanding = rewound_plan(state.understanding, edits)
     return to

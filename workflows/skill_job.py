@@ -52,13 +52,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.refinement import Refinement
     from workflows.reviewer_edits import (
         apply_plan_edits,
-        content_diff,
         edit_plan,
         plan_diff,
         reviewer_version,
         shown,
     )
     from workflows.rewinding import rewind_state
+    from workflows.version_store import VersionStore
     from workflows.webhook_outbox import WebhookOutbox, webhook_input, webhook_targets
 
 # Failed validation is refined automatically this many times before a human decides.
@@ -83,6 +83,7 @@ class SkillJob:
                                      functools.partial(webhook_input, self.state),
                                      self._webhook_failed)
         self._view = ViewPublisher(self.state)
+        self._versions = VersionStore(self.state)  # the versions' files: out of the state
         self._checkpoints = Checkpoints(self.state, self._record, self._view.publish)
         self._promotion = PromotionWindow(self.state, self._record, self._view.publish)
         self._phase_clock = job_metrics.PhaseClock()
@@ -151,9 +152,7 @@ class SkillJob:
             previous = self.state.understanding
             plan = apply_plan_edits(plan, self.state.plan_edits)
             self.state.last_diff = shown(plan_diff(previous, plan)) if previous else None
-            self.state.understanding = plan
-            self.state.skill_name = plan.skill_name
-            self.state.intended_taxonomy_path = plan.taxonomy_path
+            self.state.understanding = plan  # skill_name and taxonomy path are derived
             self._record("phase_output", phase=Phase.UNDERSTANDING.value,
                          skill_name=plan.skill_name, taxonomy_path=plan.taxonomy_path)
 
@@ -190,11 +189,11 @@ class SkillJob:
         writes the next version with its feedback.
         """
         auto_refinements = 0
-        keep = start is Phase.VALIDATION and self.state.content is not None
+        keep = start is Phase.VALIDATION and self._versions.content is not None
         while True:
             if keep:
                 keep = False
-                content = self.state.content
+                content = self._versions.content
                 assert content is not None
                 if feedback:
                     self._record("reviewer_note", note=feedback)
@@ -225,7 +224,7 @@ class SkillJob:
             # A failed validation always stops for a human; a passed one only if opted in.
             if not report.passed or self.state.options.enable_hitl_review:
                 answer = await self._checkpoints.ask(
-                    HitlType.VALIDATE, prompt_data.review(self.state.content, report),
+                    HitlType.VALIDATE, prompt_data.review(self._versions.content, report),
                     validation_failed=not report.passed)
                 if answer.normalized_action() is HitlAction.REVISE:
                     feedback = answer.feedback
@@ -237,7 +236,7 @@ class SkillJob:
         content = await workflow.execute_activity(
             names.ACTIVITY_GENERATE,
             GenerateInput(task_description=self.state.task_description, plan=plan,
-                          previous=self.state.content, feedback=feedback),
+                          previous=self._versions.content, feedback=feedback),
             result_type=SkillContent, summary="Write SKILL.md", **AUTHOR_OPTIONS,
         )
         self._refinement.count("generate", content.usage)
@@ -249,7 +248,8 @@ class SkillJob:
         and the answer."""
         edited = False
         while True:  # a revise with edits only shows the reviewer's version again
-            answer = await self._checkpoints.ask(HitlType.PREVIEW, prompt_data.preview(self.state))
+            answer = await self._checkpoints.ask(
+                HitlType.PREVIEW, prompt_data.preview(self.state, self._versions))
             content, edited = self._edit_content(content, answer, edited)
             if answer.normalized_action() is not HitlAction.REVISE or answer.feedback:
                 return content, edited, answer
@@ -269,11 +269,8 @@ class SkillJob:
         return report
 
     def _verdict(self, report: ValidationReport) -> None:
-        """The job's verdict is this report's."""
+        """The job's verdict is this report's (passed, score and status are derived from it)."""
         self.state.validation = report
-        self.state.validation_passed = report.passed
-        self.state.validation_score = report.score
-        self.state.validation_status = "passed" if report.passed else "failed"
         self._record("validated", passed=report.passed, score=report.score,
                      errors=len(report.errors), warnings=len(report.warnings))
 
@@ -389,6 +386,12 @@ class SkillJob:
     def get_state(self) -> JobState:
         return self.state
 
+    @workflow.query(name=names.QUERY_GET_VERSION)
+    def get_version(self, number: int) -> SkillVersion | None:
+        """One version with its files and its diff (None: no such version); the state and
+        the result list versions without their files."""
+        return self._versions.get(number)
+
     # ------------------------------------------------------------------ state bookkeeping
 
     def _progress(self, phase: Phase, message: str, percent: int) -> None:
@@ -403,14 +406,7 @@ class SkillJob:
         self._view.publish()
 
     def _new_version(self, content: SkillContent, feedback: str | None) -> None:
-        version = len(self.state.versions) + 1
-        diff = content_diff(self.state.content, content) if self.state.content else None
-        self.state.content = content
-        self.state.last_diff = shown(diff)
-        self.state.versions.append(SkillVersion(
-            version=version, created_at=workflow.now(), feedback=feedback, content=content,
-            author=content.author, diff=diff,
-        ))
+        version = self._versions.add(content, feedback, workflow.now())
         self._record("version_created", version=version, feedback=feedback,
                      **({"author": content.author} if content.author else {}))
         if content.notes:

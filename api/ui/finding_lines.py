@@ -56,13 +56,14 @@ def link_findings(findings: list[dict[str, Any]], skill_md: str | None,
     return linked, lines
 
 
-async def validated_source(gateway: JobGateway, job_id: str, owner: str | None) -> str | None:
-    """The newest version's SKILL.md (the one the validate prompt reports on), or None
-    when the versions cannot be read now."""
+async def validated_source(gateway: JobGateway, job_id: str, number: int,
+                           owner: str | None) -> str | None:
+    """Version `number`'s SKILL.md (the newest: the one the validate prompt reports on), or
+    None when it cannot be read now."""
+    if number < 1:
+        return None
     try:
-        versions = await gateway.versions(job_id, owner)
+        version = await gateway.version(job_id, number, owner)
     except ApiError:
         return None
-    if not versions:
-        return None
-    return max(versions, key=lambda v: v.version).content.skill_md
+    return version.content.skill_md if version is not None else None

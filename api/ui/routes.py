@@ -220,7 +220,7 @@ async def job_page(request: Request, gateway: JobGateway, view: JobView, *,
         context["checkpoint"] = checkpoint = checkpoint_context(prompt)
         if any(f.get("lines") for f in checkpoint.get("findings") or []):  # validate
             caller = getattr(request.state, "ui_caller", None)
-            source = await validated_source(gateway, view.job_id,
+            source = await validated_source(gateway, view.job_id, view.versions_count,
                                             caller.owner_scope if caller else None)
             checkpoint["findings"], checkpoint["source_lines"] = link_findings(
                 checkpoint["findings"], source)

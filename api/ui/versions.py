@@ -1,11 +1,11 @@
 """One version of a job's skill: `/ui/jobs/{id}/versions/{n}`, with what changed since n-1.
 
 The job page lists every version from the job's view (number, author, when, the
-feedback it answered); this page reads the versions with their files through the
-gateway (`JobGateway.versions`, the workflow's state query, owner-checked like every
-read) and shows version n's SKILL.md rendered and as source, and its changes against
-the version before: SKILL.md side by side, then each bundled file added, changed or
-removed.
+feedback it answered); this page reads version n and the one before with their files
+through the gateway (`JobGateway.version`: the workflow's `get_version` query, one
+version per call, owner-checked like every read) and shows version n's SKILL.md rendered
+and as source, and its changes against the version before: SKILL.md side by side, then
+each bundled file added, changed or removed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from api.ui.diffs import Row, side_by_side
 from api.ui.markdown_view import render_skill
 from api.ui.render import page
 from api.ui.routes import UiCallerDep, UiRoute, ready
-from workflows.models import SkillVersion
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
 MAX_VERSION = 1_000_000
@@ -56,15 +55,14 @@ async def version(job_id: str, number_text: str, request: Request,
     number = int(number_text) if number_text.isdigit() and len(number_text) < 8 else 0
     if not 1 <= number <= MAX_VERSION:
         raise ApiError(404, f"Job {view.job_id} has no version {number_text[:20]!r}.")
-    versions: list[SkillVersion] = await gateway.versions(view.job_id, caller.owner_scope)
-    by_number = {v.version: v for v in versions}
-    current = by_number.get(number)
+    current = await gateway.version(view.job_id, number, caller.owner_scope)
     if current is None:
         raise ApiError(404, f"Job {view.job_id} has no version {number} (it has "
-                            f"{len(versions)}).")
-    previous = max((v for v in versions if v.version < number), key=lambda v: v.version,
-                   default=None)
-    later = min((v.version for v in versions if v.version > number), default=None)
+                            f"{view.versions_count}).")
+    # Versions are numbered 1, 2, ... with no gaps: one query each for n and n-1.
+    previous = await gateway.version(view.job_id, number - 1, caller.owner_scope) \
+        if number > 1 else None
+    later = number + 1 if number < view.versions_count else None
     old_md = previous.content.skill_md if previous else None
     return page(request, "version.html", {
         "job": view, "version": current, "previous": previous, "next_number": later,
@@ -72,5 +70,5 @@ async def version(job_id: str, number_text: str, request: Request,
         "rows": side_by_side(old_md, current.content.skill_md) if old_md is not None else None,
         "files": file_changes(previous.content.files if previous else {},
                               current.content.files),
-        "count": len(versions),
+        "count": max(view.versions_count, number),
     })

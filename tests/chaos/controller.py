@@ -27,9 +27,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from common import search_attributes as sa
 from devstack.processes import ManagedProcess, free_port
+from skill_format.models import SkillContent
 from tests.support import API, LocalStack
 from workflows import names
-from workflows.models import JobState
+from workflows.models import JobState, SkillVersion
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 TERMINAL_EVENTS = frozenset({"completed", "cancelled", "promoted"})
@@ -534,16 +535,22 @@ async def count_jobs(address: str, user: str, expected: int) -> int:
         await asyncio.sleep(0.5)
 
 
-async def fetch_states(address: str, job_ids: list[str]) -> dict[str, JobState]:
+async def fetch_states(address: str, job_ids: list[str]
+                       ) -> dict[str, tuple[JobState, SkillContent | None]]:
+    """Each job's state and its newest version's files (the state lists versions without)."""
     client = await Client.connect(address, data_converter=pydantic_data_converter)
-    states: dict[str, JobState] = {}
+    states: dict[str, tuple[JobState, SkillContent | None]] = {}
     for job_id in job_ids:
         deadline = time.monotonic() + 60
+        handle = client.get_workflow_handle(job_id)
         while True:
             try:
-                states[job_id] = await client.get_workflow_handle(job_id).query(
-                    names.QUERY_GET_STATE, result_type=JobState, rpc_timeout=timedelta(seconds=10)
-                )
+                state = await handle.query(names.QUERY_GET_STATE, result_type=JobState,
+                                           rpc_timeout=timedelta(seconds=10))
+                newest = await handle.query(
+                    names.QUERY_GET_VERSION, len(state.versions),
+                    result_type=SkillVersion | None, rpc_timeout=timedelta(seconds=10))
+                states[job_id] = state, newest.content if newest else None
                 break
             except Exception:
                 if time.monotonic() > deadline:
@@ -630,7 +637,8 @@ def audit_events(rec: JobRecord, state: JobState) -> list[str]:
     return bad
 
 
-def audit_draft(rec: JobRecord, state: JobState, skills_root: Path) -> list[str]:
+def audit_draft(rec: JobRecord, state: JobState, content: SkillContent | None,
+                skills_root: Path) -> list[str]:
     bad: list[str] = []
     job_root = skills_root / "_drafts" / rec.job_id
     if state.status.value == "cancelled":
@@ -644,7 +652,7 @@ def audit_draft(rec: JobRecord, state: JobState, skills_root: Path) -> list[str]
     if state.draft_path and (skills_root / state.draft_path).resolve() != skill_dir.resolve():
         bad.append(f"state draft_path {state.draft_path} is not {skill_dir}")
     on_disk = (skill_dir / "SKILL.md").read_text(encoding="utf-8")
-    if state.content is None or on_disk != state.content.skill_md:
+    if content is None or on_disk != content.skill_md:
         bad.append("draft SKILL.md differs from the job state's content")
     if rec.last_preview is not None and on_disk != rec.last_preview:
         bad.append("draft SKILL.md differs from the last preview the client saw")
@@ -652,7 +660,7 @@ def audit_draft(rec: JobRecord, state: JobState, skills_root: Path) -> list[str]
     chain = {
         job_root / Path(*Path(taxonomy).parts[:i]) for i in range(1, len(Path(taxonomy).parts) + 1)
     }
-    expected_files = {"SKILL.md", *(state.content.files if state.content else {})}
+    expected_files = {"SKILL.md", *(content.files if content else {})}
     for p in job_root.rglob("*"):
         if p in chain:
             continue
@@ -668,9 +676,11 @@ def audit_draft(rec: JobRecord, state: JobState, skills_root: Path) -> list[str]
     return bad
 
 
-def audit_job(rec: JobRecord, state: JobState | None, skills_root: Path) -> list[str]:
-    if state is None:
+def audit_job(rec: JobRecord, found: tuple[JobState, SkillContent | None] | None,
+              skills_root: Path) -> list[str]:
+    if found is None:
         return ["no state"]
+    state, content = found
     bad = list(rec.errors)
     want = "cancelled" if rec.cancelled_by_script else "completed"
     if state.status.value != want:
@@ -678,7 +688,7 @@ def audit_job(rec: JobRecord, state: JobState | None, skills_root: Path) -> list
     if rec.final_view and rec.final_view["status"] != state.status.value:
         bad.append(f"API said {rec.final_view['status']}, state says {state.status.value}")
     bad += audit_events(rec, state)
-    bad += audit_draft(rec, state, skills_root)
+    bad += audit_draft(rec, state, content, skills_root)
     return [f"job {rec.index} ({rec.kind}, {rec.job_id}): {b}" for b in bad]
 
 

@@ -14,6 +14,8 @@ from workflows.models import (
     JobStatus,
     JobView,
     Phase,
+    Understanding,
+    ValidationReport,
 )
 
 API = "/api/v2"
@@ -63,7 +65,23 @@ def job_view(
         current_phase=Phase.UNDERSTANDING, progress_message="Waiting", progress_percent=20,
         created_at=NOW, updated_at=NOW,
         options=JobInput(job_id=job_id, task_description=TASK, user_id=user_id),
-        prompt=current, hitl_type=current.type if current else None,
-        last_prompt_id=current.prompt_id if current else 0,
-        **fields,  # type: ignore[arg-type]
+        prompt=current, last_prompt_id=current.prompt_id if current else 0,
+        **stored_facts(fields),  # type: ignore[arg-type]
     )
+
+
+def stored_facts(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with the view's derived fields given as the facts they are derived from:
+    `skill_name` and `intended_taxonomy_path` as the plan's, `validation_passed`/`_score` as
+    the report's (`hitl_type` and `hitl_data` follow the prompt)."""
+    out = {k: v for k, v in fields.items() if k not in ("hitl_type", "hitl_data")}
+    name = out.pop("skill_name", None)
+    path = out.pop("intended_taxonomy_path", None)
+    if name is not None and "understanding" not in out:
+        out["understanding"] = Understanding(skill_name=name,
+                                             taxonomy_path=path or f"development/{name}")
+    passed, score = out.pop("validation_passed", None), out.pop("validation_score", None)
+    if (passed is not None or score is not None) and "validation" not in out:
+        out["validation"] = ValidationReport(
+            passed=bool(passed), score=score if score is not None else (0.9 if passed else 0.4))
+    return out

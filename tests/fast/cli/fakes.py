@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.job_gateway import parse_job_id
 from api.refusal_status import REFUSAL_STATUS
 from api.schemas import JobSummary
+from tests.fast.api.samples import stored_facts
 from workflows.hitl import PHASE_OF, allowed_actions, answer_schema, check_response, waiting_status
 from workflows.models import (
     EventsPage,
@@ -102,7 +103,6 @@ def make_view(job_id: str = JOB_ID, status: JobStatus = JobStatus.RUNNING, *,
         status = waiting_status(prompt.type)
         fields.setdefault("current_phase", prompt.phase)
         fields.setdefault("last_prompt_id", prompt.prompt_id)
-        fields.setdefault("hitl_type", prompt.type)
     if status is JobStatus.COMPLETED:
         fields.setdefault("current_phase", Phase.DONE)
         fields.setdefault("progress_percent", 100)
@@ -120,7 +120,7 @@ def make_view(job_id: str = JOB_ID, status: JobStatus = JobStatus.RUNNING, *,
     return JobView(job_id=job_id, status=status, task_description=task, user_id=user,
                    created_at=AT, updated_at=AT, prompt=prompt,
                    options=JobInput(job_id=job_id, task_description=task, user_id=user),
-                   **{**defaults, **fields})
+                   **stored_facts({**defaults, **fields}))
 
 
 @dataclass

@@ -124,7 +124,7 @@ def test_jobs_empty(cli: Cli) -> None:
 def test_show_json_is_the_job(cli: Cli, fake: FakeGateway) -> None:
     fake.add(finished_job())
     shown = cli.json("show", JOB_ID)
-    assert set(shown) == set(JobDetail.model_fields)
+    assert set(shown) == set(JobDetail.model_fields) | set(JobDetail.model_computed_fields)
     assert shown["job_id"] == JOB_ID and shown["status"] == "completed"
     assert shown["draft_path"] and shown["prompt"] is None
 

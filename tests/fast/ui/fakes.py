@@ -12,6 +12,7 @@ from workflows.models import SkillVersion
 class UiFakeGateway(FakeGateway):
     version_list: list[SkillVersion] = field(default_factory=list)
 
-    async def versions(self, job_id: str, owner: str | None = None) -> list[SkillVersion]:
-        self._record("versions", job_id=job_id, owner=owner)
-        return self.version_list
+    async def version(self, job_id: str, number: int,
+                      owner: str | None = None) -> SkillVersion | None:
+        self._record("version", job_id=job_id, number=number, owner=owner)
+        return next((v for v in self.version_list if v.version == number), None)

@@ -73,7 +73,8 @@ def validate_job(gateway: UiFakeGateway) -> str:
     report["findings"] = [{"part": "actionability", "message": "steps any task would have",
                            "lines": [5, 6, 8], "words": []}]
     prompt = prompt_for(HitlType.VALIDATE, data={"report": report})
-    gateway.view_result = job_view(waiting=prompt, skill_name="tidy-release-notes")
+    gateway.view_result = job_view(waiting=prompt, skill_name="tidy-release-notes",
+                                   versions_count=2)
     gateway.version_list = [SkillVersion(version=1, created_at=NOW,
                                          content=SkillContent(skill_md="old\n")),
                             SkillVersion(version=2, created_at=NOW,
@@ -92,13 +93,13 @@ async def test_the_validate_page_links_findings_to_numbered_lines(
     assert len(targets) == len(source_lines(VAGUE))  # the newest version, every line
     assert unescape(targets["L9"]) == "1. Do the thing as needed."
     assert unescape(targets["L12"]) == "4. Make sure everything is good."
-    assert gateway.called("versions")[-1] == {"job_id": job_id, "owner": "alice"}
+    assert gateway.called("version")[-1] == {"job_id": job_id, "number": 2, "owner": "alice"}
 
 
 async def test_without_the_file_the_findings_keep_their_numbers(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = validate_job(gateway)
-    gateway.fail["versions"] = ApiError(503, "No worker is polling the task queue.")
+    gateway.fail["version"] = ApiError(503, "No worker is polling the task queue.")
     await sign_in(browser, ALICE)
     r = await browser.get(f"/ui/jobs/{job_id}")
     assert r.status_code == 200

@@ -60,7 +60,7 @@ async def test_the_job_page_lists_every_version(ui: Api, browser: httpx.AsyncCli
     assert first.startswith("Version 1 model 2026-01-02 03:04:05 UTC")
     assert second == "Version 2 (latest) alice 2026-01-02 03:09:05 UTC Run it three times"
     assert f'href="/ui/jobs/{job_id}/versions/2"' in r.text
-    assert gateway.called("versions") == []  # the list comes from the view: no query
+    assert gateway.called("version") == []  # the list comes from the view: no query
 
 
 async def test_a_version_shows_its_skill_and_the_changes_since_the_one_before(
@@ -69,7 +69,9 @@ async def test_a_version_shows_its_skill_and_the_changes_since_the_one_before(
     await sign_in(browser, ALICE)
     r = await browser.get(f"/ui/jobs/{job_id}/versions/2")
     assert r.status_code == 200
-    assert gateway.called("versions") == [{"job_id": job_id, "owner": "alice"}]
+    # one query per version shown: this one and the one before (each owner-checked)
+    assert gateway.called("version") == [{"job_id": job_id, "number": n, "owner": "alice"}
+                                         for n in (2, 1)]
     assert "<p>Run the suite three times.\nKeep notes.</p>" in r.text  # rendered
     diff = r.text[r.text.index('id="version-diff"'):]
     diff = diff[:diff.index("</table>")]
@@ -104,13 +106,13 @@ async def test_missing_versions_and_other_users_jobs_are_not_found(
     gateway.fail["view"] = ApiError(404, f"Job {job_id} not found.")
     r = await browser.get(f"/ui/jobs/{job_id}/versions/1")
     assert r.status_code == 404
-    assert [c["job_id"] for c in gateway.called("versions")] == [job_id]  # only for "3"
+    assert [c["number"] for c in gateway.called("version")] == [3]  # only "3" is asked
 
 
 async def test_a_version_that_cannot_be_read_says_why(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = with_versions(gateway)
-    gateway.fail["versions"] = ApiError(503, "No worker is polling the task queue.")
+    gateway.fail["version"] = ApiError(503, "No worker is polling the task queue.")
     await sign_in(browser, ALICE)
     r = await browser.get(f"/ui/jobs/{job_id}/versions/1")
     assert r.status_code == 503 and "No worker is polling the task queue." in r.text

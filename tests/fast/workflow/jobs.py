@@ -45,6 +45,7 @@ from workflows.models import (
     RewindAck,
     RewindEdits,
     RewindRequest,
+    SkillVersion,
 )
 
 T = TypeVar("T")
@@ -128,6 +129,13 @@ class Job:
     # -- queries
     async def state(self) -> JobState:
         return await self.handle.query(names.QUERY_GET_STATE, result_type=JobState)
+
+    async def version(self, number: int) -> SkillVersion:
+        """One version with its files (the state lists versions without them)."""
+        found = await self.handle.query(names.QUERY_GET_VERSION, number,
+                                        result_type=SkillVersion | None)
+        assert found is not None, f"the job has no version {number}"
+        return found
 
     async def prompt(self) -> HitlPrompt | None:
         return (await self.state()).prompt

@@ -144,7 +144,7 @@ async def test_a_preview_edit_is_a_version_by_the_reviewer(
     assert (await job.answer(second.prompt_id, wait=10)).status is JobStatus.COMPLETED
     done = await job.state()
     assert [(v.version, v.author) for v in done.versions] == [(1, "model"), (2, "alice")]
-    assert done.versions[1].diff == diff
+    assert (await job.version(2)).diff == diff
     assert stubs.validated[-1].content.skill_md == EDITED_MD
     draft = skills_root / (done.draft_path or "")
     assert (draft / "SKILL.md").read_bytes() == EDITED_MD.encode()
@@ -166,7 +166,7 @@ async def test_a_failed_human_version_goes_to_review_not_to_the_author(
     assert review.data["report"]["passed"] is False
     assert len(stubs.generated) == 1  # no automatic refinement of the reviewer's text
     state = await job.state()
-    assert state.content is not None and state.content.skill_md == EDITED_MD
+    assert (await job.version(len(state.versions))).content.skill_md == EDITED_MD
     assert state.versions[-1].author == state.user_id  # no key: the job's own user
 
 

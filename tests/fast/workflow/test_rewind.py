@@ -96,7 +96,7 @@ async def test_rewind_to_validation_checks_the_same_skill_again(
     assert len(stubs.generated) == 1
     state = await job.state()
     assert len(state.versions) == 1
-    assert [v.content for v in stubs.validated] == [state.versions[0].content]
+    assert [v.content for v in stubs.validated] == [(await job.version(1)).content]
     assert review.phase is Phase.VALIDATION and review.data["report"]["passed"] is True
     notes = [e.data for e in state.events if e.kind == "reviewer_note"]
     assert notes == [{"note": "Check the trigger examples."}]

@@ -27,7 +27,7 @@ async def test_a_failed_validation_is_refined_once_then_reviewed(
     assert (await job.state()).status is JobStatus.PENDING_REVIEW
     # one automatic refinement, fed the validator's findings and the first version
     assert [g.feedback for g in stubs.generated] == [None, AUTO_FEEDBACK]
-    assert stubs.generated[1].previous == (await job.state()).versions[0].content
+    assert stubs.generated[1].previous == (await job.version(1)).content
     assert len(stubs.validated) == 2
 
     ack = await job.answer(review.prompt_id, wait=10)  # accept it as it is
@@ -37,7 +37,8 @@ async def test_a_failed_validation_is_refined_once_then_reviewed(
     assert done.result["validation_passed"] is False
     assert done.draft_path is not None
     on_disk = (harness.skills_root / done.draft_path / "SKILL.md").read_text()
-    assert on_disk == done.versions[-1].content.skill_md and AUTO_FEEDBACK in on_disk
+    assert on_disk == (await job.version(len(done.versions))).content.skill_md
+    assert AUTO_FEEDBACK in on_disk
 
 
 async def test_revise_at_review_writes_a_new_version_and_validates_it(
