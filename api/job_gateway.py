@@ -1,8 +1,10 @@
 """The API's only door to Temporal: start, read, list, answer and cancel skill jobs.
 
-Reads use `describe` and visibility (no worker needed); writes that need a
-worker are bounded by `rpc_timeout`, so a missing worker is a quick 503. Followers
-(the event stream) long-poll the job's history instead of polling it.
+Reads use `describe` and visibility (no worker needed); concurrent reads of one job share
+one describe (`api.job_reads`). Writes that need a worker are bounded by `rpc_timeout`, so
+a missing worker is a quick 503. An answer is sent without a describe: the update's
+validator checks that the caller owns the job. Followers (the event stream) long-poll the
+job's history instead of polling it.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.answer_delivery import deliver_answer
 from api.errors import ApiError
 from api.history_follow import follow_view_counts
 from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
+from api.job_reads import DESCRIBES, SingleFlight
 from api.metrics import JOBS_CREATED
-from api.refusal_status import PROMOTE_REFUSAL_STATUS, REFUSAL_STATUS, REWIND_REFUSAL_STATUS
+from api.refusal_status import PROMOTE_REFUSAL_STATUS, REWIND_REFUSAL_STATUS
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
 from common import search_attributes as sa
@@ -83,6 +87,7 @@ class JobGateway:
         self._client = client
         self._settings = settings
         self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
+        self._describes: SingleFlight[WorkflowExecutionDescription] = SingleFlight()
 
     def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(parse_job_id(job_id))
@@ -145,9 +150,19 @@ class JobGateway:
             raise _unavailable(err) from err
         return {w.id for w in iterator.current_page or []}
 
+    async def _describe_rpc(self, job_id: str) -> WorkflowExecutionDescription:
+        """One describe of the job, shared with concurrent readers of it (`api.job_reads`)."""
+        handle = self._handle(job_id)
+
+        async def describe() -> WorkflowExecutionDescription:
+            DESCRIBES.inc()
+            return await handle.describe(rpc_timeout=self._timeout)
+
+        return await self._describes.run(handle.id, describe)
+
     async def exists(self, job_id: str) -> bool:
         try:
-            await self._handle(job_id).describe(rpc_timeout=self._timeout)
+            await self._describe_rpc(job_id)
         except RPCError as err:
             if job_missing(err):
                 return False
@@ -165,7 +180,7 @@ class JobGateway:
         """Describe the job; another owner's job is 404 so ids do not leak."""
         handle = self._handle(job_id)
         try:
-            desc = await handle.describe(rpc_timeout=self._timeout)
+            desc = await self._describe_rpc(job_id)
         except RPCError as err:
             if job_missing(err):
                 raise ApiError(404, f"Job {job_id} not found.") from err
@@ -174,7 +189,7 @@ class JobGateway:
             owner is not None and desc.typed_search_attributes.get(sa.USER) != owner
         ):
             raise ApiError(404, f"Job {job_id} not found.")
-        view = await _memo_view(desc)
+        view = await memo_job_view(desc)
         if view is None:  # started, first workflow task not yet run
             view = await self._initial_view(handle)
         return desc, reconcile(self._redact(view), desc.status)
@@ -245,36 +260,9 @@ class JobGateway:
 
     async def answer(self, job_id: str, response: HitlResponse,
                      owner: str | None = None) -> HitlAck:
-        handle = self._handle(job_id)
-        # A completed job stays open for promotion: send the update anyway, so the retry
-        # of an answer that finished the job still gets its original outcome.
-        await self._require_running(job_id, owner, allow_finished_job=True)
-        try:
-            return await handle.execute_update(
-                names.UPDATE_SUBMIT_HITL_RESPONSE,
-                response,
-                id=f"answer-{response.response_id}",
-                result_type=HitlAck,
-                # The workflow holds the reply up to wait_seconds; the RPC bound comes on top.
-                rpc_timeout=self._timeout + timedelta(seconds=response.wait_seconds),
-            )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
-                raise ApiError(REFUSAL_STATUS[cause.type], cause.message,
-                               reason=cause.type) from err
-            raise ApiError(409, f"The answer was not applied: {cause or err}") from err
-        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-            raise ApiError(
-                503,
-                "No worker took the answer in time. It may still be applied; retry with the "
-                "same response_id to be safe.",
-                response_id=response.response_id,
-            ) from err
-        except RPCError as err:
-            if job_missing(err):
-                raise ApiError(409, "The job has already finished.") from err
-            raise _unavailable(err) from err
+        """Send the answer; no describe first (`api.answer_delivery`)."""
+        return await deliver_answer(self, self._handle(job_id), job_id, response, owner,
+                                    rpc_timeout=self._timeout)
 
     async def promote(self, job_id: str, request: PromoteRequest,
                       owner: str | None = None) -> PromoteResult:
@@ -309,7 +297,7 @@ class JobGateway:
     async def rewind(self, job_id: str, request: RewindRequest,
                      owner: str | None = None) -> RewindAck:
         handle = self._handle(job_id)
-        await self._require_running(job_id, owner)
+        await self.require_running(job_id, owner)
         try:
             return await handle.execute_update(
                 names.UPDATE_REWIND, request, result_type=RewindAck, rpc_timeout=self._timeout,
@@ -403,7 +391,7 @@ class JobGateway:
 
     async def cancel(self, job_id: str, owner: str | None = None) -> None:
         handle = self._handle(job_id)
-        await self._require_running(job_id, owner)
+        await self.require_running(job_id, owner)
         try:
             await handle.cancel(rpc_timeout=self._timeout)
         except RPCError as err:
@@ -411,8 +399,9 @@ class JobGateway:
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
 
-    async def _require_running(self, job_id: str, owner: str | None, *,
-                               allow_finished_job: bool = False) -> None:
+    async def require_running(self, job_id: str, owner: str | None, *,
+                              allow_finished_job: bool = False) -> None:
+        """The job exists for this owner (else 404) and its run is open (else 409)."""
         desc, view = await self._describe(job_id, owner)
         finished = view.status.is_terminal and not allow_finished_job
         if desc.status != WorkflowExecutionStatus.RUNNING or finished:
@@ -428,7 +417,7 @@ class JobGateway:
         return True
 
 
-async def _memo_view(desc: WorkflowExecutionDescription) -> JobView | None:
+async def memo_job_view(desc: WorkflowExecutionDescription) -> JobView | None:
     """The job's published view: joined from its parts (`workflows.memo_view`), or, for jobs
     started before the split, one pass from the memo's JSON to the model."""
     memo = await desc.memo()

@@ -4,13 +4,14 @@
 it carries counts and latencies, never job ids or user data (requests are labelled by
 route template, `/api/v2/jobs/{job_id}`, not by raw path). The API binds to loopback
 by default; where it listens more widely, keep /metrics off the public route at the
-proxy. Series live in the process's default registry: run one uvicorn worker per
-process (as the compose file does) and let Prometheus sum over instances.
+proxy. Series live in the process's default registry; behind several uvicorn workers
+(`--workers N`) each writes them to PROMETHEUS_MULTIPROC_DIR and a scrape sums them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -18,12 +19,20 @@ from typing import Any
 from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics_dir import MULTIPROC_DIR
 from common.job_terms import JOB_ID
 from common.logging import bind
 
@@ -170,5 +179,11 @@ class RequestTelemetryMiddleware:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """Prometheus text format of this process's series."""
+    """Prometheus text format of this process's series, or, behind several uvicorn workers
+    (`skill-fleet api --workers N` sets PROMETHEUS_MULTIPROC_DIR), of all of them summed:
+    a scrape reaches one worker at random, which must not answer for itself alone."""
+    if os.environ.get(MULTIPROC_DIR):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -20,6 +20,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench import drivers as d
+from bench.cost import history_cost
 from bench.stack import BenchStack, CpuMeter
 from bench.stats import median, median_of_summaries, summary_ms
 
@@ -184,10 +185,13 @@ async def phase_overhead(stack: BenchStack, pool: d.HttpPool, client: Client,
         out[str(c)] = row
     out["polling_client_c1"] = await _polling_client(stack, pool, scale, log)
     out["history_events_per_job"] = {}
+    out["history_cost_per_job"] = {}  # events, bytes, Temporal Cloud actions (bench/cost.py)
     for kind in ("skill_fleet", "bare"):
         ids = out[str(scale.concurrencies[0])].get(f"{kind}_finished_ids")
         if ids:
             out["history_events_per_job"][kind] = await _history_counts(client, ids[-1])
+            history = await client.get_workflow_handle(ids[-1]).fetch_history()
+            out["history_cost_per_job"][kind] = history_cost(history.events)
     out["loadavg_after"] = loadavg()
     return out
 

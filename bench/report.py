@@ -180,6 +180,7 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
                 rt = row["bare"]["round_trip"]
                 t.add_row("bare: update -> next update done", c, _ms(rt, "p50_ms"),
                           _ms(rt, "p95_ms"), _ms(rt, "p99_ms"), str(rt.get("n")))
+        cost = p["overhead"].get("history_cost_per_job") or {}
         ev = p.get("events")
         if ev is not None:
             if ev.get("available"):
@@ -191,6 +192,15 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
                 t.add_row("GET /jobs/{id}/events stream", "-", "not available", "", "",
                           ev.get("detail", "")[:40])
         console.print(t)
+        if cost:
+            t = Table(title="Cost per job: one finished job's history (bench/cost.py)")
+            for col in ("job", "history events", "history bytes", "billable actions",
+                        "actions by kind"):
+                t.add_column(col, justify="right")
+            for kind, c in cost.items():
+                t.add_row(kind, str(c["events"]), f"{c['bytes']:,}", str(c["billable_actions"]),
+                          ", ".join(f"{k} {v}" for k, v in c["actions_by_kind"].items()))
+            console.print(t)
         idle = (ev or {}).get("idle_streams")
         if idle:
             cost = ", ".join(f"{k} {v}" for k, v in idle["cpu_ms_per_s_per_stream"].items())

@@ -136,20 +136,34 @@ def api(
     port: Annotated[int | None, typer.Option(help="Port \\[default: SKILL_FLEET_API_PORT or "
                                                   "8000].")] = None,
     register: RegisterOpt = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="API processes on the one port (uvicorn workers) \\[default: "
+                    "SKILL_FLEET_API_WORKERS or 1].")] = None,
 ) -> None:
     """Serve the HTTP API (uvicorn api.app:app)."""
     import uvicorn
 
     from api.local_guard import open_mode_bind_error
+    from api.metrics_dir import shared_metrics_dir
 
-    settings = _settings(api_host=host, api_port=port, register_search_attributes=register)
+    settings = _settings(api_host=host, api_port=port, register_search_attributes=register,
+                         api_workers=workers)
     if refusal := open_mode_bind_error(settings):  # before the port is bound
         err.print(refusal, markup=False, highlight=False)
         raise typer.Exit(2)
-    from api.app import create_app
+    if settings.api_workers == 1:
+        from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
-                timeout_graceful_shutdown=3)
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
+                    timeout_graceful_shutdown=3)
+        return
+    # Several processes: uvicorn binds the port here and imports the app in each worker,
+    # which reads its settings from the environment it inherits; a flag reaches it that way.
+    if register is not None:
+        os.environ["SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES"] = str(register).lower()
+    with shared_metrics_dir(settings.api_workers):
+        uvicorn.run("api.app:app", host=settings.api_host, port=settings.api_port,
+                    workers=settings.api_workers, timeout_graceful_shutdown=3)
 
 
 @app.command()

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # `skill-fleet api` runs this many uvicorn worker processes on the one port.
+    api_workers: int = Field(default=1, ge=1)
     max_active_jobs_per_user: int = Field(default=100, ge=0)  # 0: no cap
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
     # JSON list of {key_sha256, user_id, role}; the file wins over the variable.

@@ -164,3 +164,50 @@ def test_secrets_never_reach_history_visibility_or_logs(secured: tuple[LocalStac
     for secret in (ALICE, BOB, ADMIN, WEBHOOK_SECRET, hash_key(ALICE)):
         for where, text in (("history", history), ("visibility", listing), ("logs", logs)):
             assert secret not in text, f"{secret[:6]}... leaked into {where}"
+
+
+def _describes(url: str) -> float:
+    """The API process's count of describe calls it sent to Temporal (`GET /metrics`)."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    [line] = [x for x in text.splitlines() if x.startswith("skill_fleet_temporal_describes_total")]
+    return float(line.split()[-1])
+
+
+def test_answers_check_ownership_in_the_workflow_not_with_a_describe(
+    secured: tuple[LocalStack, str]
+) -> None:
+    """Issue 27: the update carries the caller and the workflow's validator refuses a
+    stranger with the unknown job's 404; the answer path sends no describe, and a `?wait`
+    reply reads its next prompt from the memo with one."""
+    _, url = secured
+    with client(url, ALICE) as alice, client(url, BOB) as bob, client(url, ADMIN) as admin:
+        job_id = create_job(alice, TASK, enable_hitl_confirm=True, enable_hitl_preview=True)
+        prompt = wait_prompt(alice, job_id, "confirm")
+        unknown = "3f2c1f7e-1111-4222-8333-444455556666"
+        before = _describes(url)
+        theirs = answer(bob, job_id, prompt["prompt_id"], action="proceed", response_id="r1")
+        missing = answer(bob, unknown, 1, action="proceed")
+        assert theirs.status_code == missing.status_code == 404, theirs.text
+        assert theirs.json()["error"] == f"Job {job_id} not found."
+        assert set(theirs.json()) == set(missing.json()) == {"error", "request_id"}
+        assert _describes(url) - before == 1  # only the unknown job's, after its update
+        assert alice.get(f"{API}/jobs/{job_id}").json()["prompt"]["prompt_id"] == prompt[
+            "prompt_id"]  # bob's answer changed nothing
+
+        before = _describes(url)
+        r = admin.post(f"{API}/hitl/{job_id}/response", params={"wait": 30},
+                       json={"prompt_id": prompt["prompt_id"], "action": "proceed",
+                             "response_id": "r1"})
+        assert r.status_code == 200, r.text
+        preview = r.json()["prompt"]
+        assert preview["type"] == "preview" and preview["data"]["content"].startswith("---")
+        assert _describes(url) - before == 1  # the next prompt, from the memo
+        # a stranger who guesses the response id gets no reply of the admin's update
+        again = answer(bob, job_id, prompt["prompt_id"], action="proceed", response_id="r1")
+        assert again.status_code == 404, again.text
+
+        before = _describes(url)
+        r = answer(alice, job_id, preview["prompt_id"], action="proceed")
+        assert r.status_code == 200 and r.json()["duplicate"] is False, r.text
+        assert _describes(url) - before == 0
+        assert wait_status(alice, job_id, ["completed"])["user_id"] == "alice"

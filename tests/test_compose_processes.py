@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import psutil
 from temporalio.client import Client
 
 from api.auth import hash_key
@@ -41,6 +42,7 @@ from tests.skeleton import SKELETON_PASS_THRESHOLD
 from tests.support import API as API_PREFIX, create_job, wait_status
 
 WORKERS = 3
+API_PROCESSES = 2
 JOBS = 20
 VENV_BIN = Path(sys.executable).parent
 KEY = "compose-test-key-0123456789"
@@ -68,11 +70,15 @@ def _executable(args: list[str]) -> list[str]:
 
 
 def _volume_paths(service: str, volumes: dict[str, Path]) -> dict[str, Path]:
-    """Container path -> host directory, for the service's named volumes."""
+    """Container path -> host directory, for the service's named volumes and tmpfs mounts
+    (a fresh directory of the service's own)."""
     mounts: dict[str, Path] = {}
     for spec in services()[service].get("volumes", []):
         source, target = str(spec).split(":")[:2]
         mounts[target] = volumes.setdefault(source, volumes["_root"] / source)
+        mounts[target].mkdir(parents=True, exist_ok=True)
+    for target in services()[service].get("tmpfs", []):
+        mounts[target] = volumes["_root"] / f"{service}-tmpfs{target.replace('/', '-')}"
         mounts[target].mkdir(parents=True, exist_ok=True)
     return mounts
 
@@ -100,6 +106,12 @@ def _container_env(service: str, temporal_address: str,
             value = str(mounts[value])
         env[var] = value
     return env
+
+
+def _jobs_created(url: str) -> float:
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    [line] = [x for x in text.splitlines() if x.startswith("skill_fleet_jobs_created_total")]
+    return float(line.split()[-1])
 
 
 def _process(name: str, args: list[str], env: dict[str, str], log: Path) -> ManagedProcess:
@@ -197,6 +209,14 @@ def test_compose_api_and_three_workers_share_the_work(tmp_path: Path) -> None:
                                   timeout=max(1.0, deadline - time.monotonic()))
                 assert job["status"] == "completed", (job_id, job.get("error"))
             assert http.get(f"{API_PREFIX}/jobs/{job_ids[0]}").status_code == 200
+            # The API runs as the file's uvicorn workers (issue 27), and whichever of them
+            # answers a scrape reports the series of all of them.
+            assert int(option(api_args, "--workers")) == API_PROCESSES
+            forks = [" ".join(p.cmdline()) for p in psutil.Process(api.pid).children()]
+            serving = [c for c in forks if "spawn_main" in c and "resource_tracker" not in c]
+            assert len(serving) == API_PROCESSES, forks
+            for _ in range(4):
+                assert _jobs_created(url) == JOBS
 
         # The drafts are on the shared volume, written by the workers.
         skills_root = Path(_container_env(WORKER, address, _volume_paths(WORKER, volumes))

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         allowed_actions,
         answer_schema,
         check_response,
+        owner_refusal,
         rewind_refusal,
         waiting_status,
     )
@@ -190,11 +191,13 @@ class Checkpoints:
     def update_refusal(self, response: HitlResponse) -> Refusal | None:
         """Why an answer sent as an update is refused before it is accepted, or None.
 
-        A duplicate is never refused: its reply is the first one's.
+        A duplicate is never refused: its reply is the first one's (but only to the owner
+        or an admin: to anyone else the job does not exist).
         """
-        if self.is_duplicate(response):
-            return None
         state = self._state
+        not_yours = owner_refusal(state, response.caller)
+        if not_yours or self.is_duplicate(response):
+            return not_yours
         if state.status.is_terminal:
             return Refusal("nothing_pending",
                            f"The job has already finished ({state.status.value}).")

@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from workflows.models import (
     ACTION_ALIASES,
+    AnswerCaller,
     HitlAction,
     HitlPrompt,
     HitlResponse,
@@ -175,7 +176,8 @@ class Refusal:
     the API (`api.refusal_status`'s REFUSAL_STATUS, REWIND_REFUSAL_STATUS, PROMOTE_REFUSAL_STATUS).
     """
 
-    kind: str  # answers: "nothing_pending" | "stale_prompt" | "invalid_answer" | "revision_limit"
+    kind: str  # answers: "not_found" | "nothing_pending" | "stale_prompt" | "invalid_answer"
+    #            | "revision_limit"
     message: str
 
     def refuse(self) -> NoReturn:
@@ -184,6 +186,16 @@ class Refusal:
 
 
 PROMOTION_RUNNING = Refusal("promotion_in_progress", "A promotion of this job is already running.")
+# The API turns this one into its plain 404 (the body of an unknown job), never a 403.
+NOT_FOUND = "not_found"
+
+
+def owner_refusal(state: JobState, caller: AnswerCaller | None) -> Refusal | None:
+    """Another user's answer: the job does not exist for them. The workflow knows its owner,
+    so the API checks ownership here instead of describing the job before each answer."""
+    if caller is None or caller.admin or caller.user_id == state.user_id:
+        return None
+    return Refusal(NOT_FOUND, f"Job {state.job_id} not found.")
 
 
 def rewind_refusal(state: JobState, request: RewindRequest, *, waiting: bool) -> Refusal | None:
@@ -260,7 +272,7 @@ def check_response(
         return Refusal("invalid_answer", f"Answer text {err}.")
     body = response.model_dump(exclude_none=True,
                                exclude={"prompt_id", "response_id", "wait_seconds",
-                                        "answered_by"})
+                                        "answered_by", "caller"})
     if response.files:  # a null value (remove the file) is dropped by exclude_none
         body["files"] = dict(response.files)
     body["action"] = response.action.strip().lower()

@@ -160,6 +160,15 @@ class HitlPrompt(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class AnswerCaller(BaseModel):
+    """The API's caller behind an answer: a non-admin must own the job."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str | None = Field(default=None, max_length=128)
+    admin: bool = False
+
+
 class HitlResponse(BaseModel):
     """An answer to one prompt; the same model for the signal and the update."""
 
@@ -182,6 +191,10 @@ class HitlResponse(BaseModel):
     answered_by: str | None = Field(default=None, max_length=128)
     # Update only: hold the reply up to this long for the next prompt (or the job's end).
     wait_seconds: float = Field(default=0, ge=0, le=MAX_ANSWER_WAIT_SECONDS)
+    # Update only, set by the API: who sends the answer, so the update's validator checks
+    # ownership (the API does not describe the job first). None: an older API or an
+    # operator's signal, not checked here.
+    caller: AnswerCaller | None = None
 
     def normalized_action(self) -> HitlAction | None:
         action = self.action.strip().lower()
@@ -201,7 +214,10 @@ class HitlAck(BaseModel):
     action: HitlAction
     status: JobStatus
     duplicate: bool = False
+    # Workers before issue 27's slim replies carried the next prompt itself; now only its id
+    # (the prompt is in the memo, where the API reads it), so its data is not written twice.
     prompt: HitlPrompt | None = None
+    next_prompt_id: int | None = None
 
 
 # --------------------------------------------------------------------------- job state

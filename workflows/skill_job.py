@@ -331,13 +331,16 @@ class SkillJob:
         duplicate = self._checkpoints.take(response, source="update")
         if not duplicate:
             await self._checkpoints.applied(response)
+        # The next prompt's id only: the prompt itself (with its report and files) is in the
+        # memo written in the same workflow task, where the API reads it (issue 27).
+        prompt = self.state.prompt
         return HitlAck(
             prompt_id=response.prompt_id,
             response_id=response.response_id,
             action=response.normalized_action() or HitlAction.PROCEED,
             status=self.state.status,
             duplicate=duplicate,
-            prompt=self.state.prompt,
+            next_prompt_id=prompt.prompt_id if prompt else None,
         )
 
     @submit_hitl_response.validator

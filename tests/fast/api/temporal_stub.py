@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.job_gateway import MEMO_FINGERPRINT
@@ -95,9 +95,21 @@ class StubHandle:
     async def execute_update(self, update: str, arg: Any, *, id: str | None = None,
                              result_type: Any = None, rpc_timeout: Any = None) -> Any:
         self._stub.hit("update", self.id, update, arg)
+        job = self._stub.jobs.get(self.id)
+        if job is None or job.status != WorkflowExecutionStatus.RUNNING:
+            raise rpc_error(RPCStatusCode.NOT_FOUND, "workflow execution already completed"
+                            if job else f"workflow {self.id} not found")
+        if job.workflow_type != names.WORKFLOW_TYPE:  # the SDK refuses an unknown update
+            raise WorkflowUpdateFailedError(ApplicationError(
+                f"Update handler for {update!r} expected but not found", type="ApplicationError"))
         if update == names.UPDATE_SUBMIT_HITL_RESPONSE:
+            caller = arg.caller  # the workflow's validator: only the owner or an admin
+            if caller is not None and not caller.admin and caller.user_id != job.view.user_id:
+                raise WorkflowUpdateFailedError(ApplicationError(
+                    f"Job {self.id} not found.", type="not_found", non_retryable=True))
             return HitlAck(prompt_id=arg.prompt_id, response_id=arg.response_id,
-                           action=HitlAction.PROCEED, status=JobStatus.RUNNING)
+                           action=HitlAction.PROCEED, status=JobStatus.RUNNING,
+                           next_prompt_id=self._stub.next_prompt_id)
         if update == names.UPDATE_REWIND:
             return RewindAck(to=Phase(arg.to), status=JobStatus.RUNNING, rewinds_used=1)
         return PromoteResult(job_id=self.id, final_path="development/x", taxonomy_path="dev")
@@ -158,6 +170,7 @@ class StubTemporal:
     next_page_token: bytes | None = None
     active_count: int = 0
     worker_seen_at: float | None = None  # epoch seconds a worker last polled; None: never
+    next_prompt_id: int | None = None  # what an answer's reply names as the next prompt
 
     def __post_init__(self) -> None:
         self.workflow_service = StubService(self)

@@ -29,7 +29,8 @@ from activities.offline_author import OfflineAuthor
 from activities.promotion import PromotionActivities
 from activities.run_cancel import cancel_run
 from activities.validation import validate_skill
-from api.job_gateway import sa_initial
+from api.answer_delivery import update_id
+from api.job_gateway import memo_job_view, sa_initial
 from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names
 from workflows.models import (
@@ -184,11 +185,18 @@ class Job:
     async def answer(self, prompt_id: int, action: str = "proceed", *, wait: float = 0,
                      **fields: Any) -> HitlAck:
         """The update the API sends; `wait` holds the reply for the next prompt, like `?wait=`."""
-        response = HitlResponse(prompt_id=prompt_id, action=action, response_id=uuid.uuid4().hex,
-                                wait_seconds=wait, **fields)
-        return await self.handle.execute_update(
+        fields.setdefault("response_id", uuid.uuid4().hex)
+        response = HitlResponse(prompt_id=prompt_id, action=action, wait_seconds=wait,
+                                **fields)
+        ack: HitlAck = await self.handle.execute_update(
             names.UPDATE_SUBMIT_HITL_RESPONSE, response,
-            id=f"answer-{response.response_id}", result_type=HitlAck)
+            id=update_id(response), result_type=HitlAck)
+        if ack.next_prompt_id is not None:  # as the API does: the prompt from the memo
+            view = await memo_job_view(await self.handle.describe())
+            assert view is not None and view.prompt is not None
+            assert view.prompt.prompt_id == ack.next_prompt_id
+            ack.prompt = view.prompt
+        return ack
 
     async def signal_answer(self, prompt_id: int, action: str = "proceed", **fields: Any) -> None:
         """The signal path (fire and forget) that a refusal can only report as an event."""

@@ -22,7 +22,7 @@ from tests.fast.workflow.jobs import (
     refusal,
 )
 from tests.fast.workflow.stubs import StuckAuthor
-from workflows.models import HitlAction, HitlType, JobEvent, JobStatus, Phase
+from workflows.models import AnswerCaller, HitlAction, HitlType, JobEvent, JobStatus, Phase
 
 FEEDBACK = "Mention the on-call rotation for urgent tickets."
 
@@ -133,3 +133,26 @@ async def test_an_accepted_answer_says_who_answered_when_it_is_known(harness: Ha
     assert [(d["prompt_id"], d["action"], d.get("answered_by")) for d in accepted] == [
         (first.prompt_id, "revise", "rita"), (second.prompt_id, "proceed", None)]
     assert "answered_by" not in accepted[1]  # only when set
+
+
+async def test_only_the_owner_or_an_admin_may_answer(harness: Harness) -> None:
+    """The update's validator checks the caller the API names (it describes nothing first):
+    another user is refused as `not_found` and nothing is recorded, even for a duplicate;
+    an answer without a caller (an older API) is taken as before."""
+    job = await harness.start(enable_hitl_confirm=True, enable_hitl_preview=True,
+                              user_id="alice")
+    confirm = await job.wait_prompt(HitlType.CONFIRM)
+    stranger = AnswerCaller(user_id="bob", admin=False)
+    refused = await refusal(job.answer(confirm.prompt_id, caller=stranger))
+    assert (refused.type, refused.message) == ("not_found", f"Job {job.id} not found.")
+    assert "answer_accepted" not in [e.kind for e in (await job.state()).events]
+
+    ack = await job.answer(confirm.prompt_id, response_id="r1", wait=10,
+                           caller=AnswerCaller(user_id="alice"))
+    assert ack.prompt is not None and ack.prompt.type is HitlType.PREVIEW
+    again = await refusal(job.answer(confirm.prompt_id, response_id="r1", caller=stranger))
+    assert again.type == "not_found"  # a duplicate tells a stranger nothing either
+    admin = await job.answer(ack.prompt.prompt_id, caller=AnswerCaller(admin=True), wait=10)
+    assert admin.status is JobStatus.COMPLETED
+    kinds = [e.kind for e in (await job.state()).events]
+    assert kinds.count("answer_accepted") == 2

@@ -1,4 +1,5 @@
-"""A job's history stays small: the memo view is written in parts, only what changed (issue 27).
+"""A job's history stays small: the memo view is written in parts, only what changed, and an
+answer's reply names the next prompt instead of carrying it (issue 27).
 
 A completed three-checkpoint job (confirm, preview, review, answered as the benchmark does)
 on the real dev server: its history's event count and size are deterministic, so they are
@@ -25,9 +26,12 @@ from workflows.names import MEMO_VIEW
 
 # Before the split (the whole ~9 KB view on every publish): 74 events, 116,065 bytes, of
 # which 73,290 were the 8 memo upserts. The split adds the patch marker and its
-# TemporalChangeVersion upsert (2 events).
+# TemporalChangeVersion upsert (2 events): 76 events, 67,505 bytes. Replies that name the
+# next prompt by id instead of carrying it (its report and SKILL.md are in the memo):
+# the 3 update completions 13,337 -> 825 bytes, the history 55,074 bytes.
 EVENTS = 76
-MAX_HISTORY_BYTES = 69_000
+MAX_HISTORY_BYTES = 56_500
+MAX_REPLY_BYTES = 1_200
 MAX_MEMO_BYTES = 26_000
 MEMO_UPSERTS = 8
 JOB_ATTRIBUTE_UPSERTS = 8
@@ -95,6 +99,8 @@ async def test_three_checkpoint_job_history_is_small(harness: Harness) -> None:
     assert len(history.events) == EVENTS
     assert history.ByteSize() <= MAX_HISTORY_BYTES
     assert len(memo_events) == MEMO_UPSERTS
+    replies = by_type["EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED"]
+    assert len(replies) == 3 and sum(e.ByteSize() for e in replies) <= MAX_REPLY_BYTES
     assert sum(e.ByteSize() for e in memo_events) <= MAX_MEMO_BYTES
     assert len(job_upserts) == JOB_ATTRIBUTE_UPSERTS
     # The options (and the plan) are written once, not with every change.
