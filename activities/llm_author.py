@@ -277,7 +277,7 @@ class LlmAuthor:
                         error.message)
             # `from None`: the provider's exception (its body, headers) stays out of history.
             raise error from None
-        llm_usage.add(result.usage())
+        llm_usage.add(result.usage)
         return result.output
 
     # ----------------------------------------------------------------- error mapping

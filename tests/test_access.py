@@ -14,6 +14,9 @@ from devstack.temporal_server import temporal_binary
 from tests.support import API, LocalStack, answer, create_job, wait_prompt, wait_status
 
 ALICE, BOB, ADMIN = "alice-key-0123456789", "bob-key-0123456789", "admin-key-0123456789"
+# The limits test's own user: a job another test left for bob may still count as active
+# in visibility for a moment after its cancel, and take one of the 3 slots.
+CAROL = "carol-key-0123456789"
 WEBHOOK_SECRET = "whsec-do-not-leak-42"
 TASK = "Plan database schema migrations for a PostgreSQL service with zero downtime"
 
@@ -23,6 +26,7 @@ def _keys() -> str:
         {"key_sha256": hash_key(ALICE), "user_id": "alice", "role": "user"},
         {"key_sha256": hash_key(BOB), "user_id": "bob", "role": "user"},
         {"key_sha256": hash_key(ADMIN), "user_id": "root", "role": "admin"},
+        {"key_sha256": hash_key(CAROL), "user_id": "carol", "role": "user"},
     ])
 
 
@@ -122,30 +126,30 @@ def test_idempotency_key_returns_the_same_job(secured: tuple[LocalStack, str]) -
 
 def test_limits(secured: tuple[LocalStack, str]) -> None:
     _, url = secured
-    with client(url, BOB) as bob:
-        big = bob.post(f"{API}/skills/create", content=b"x" * 30000,
+    with client(url, CAROL) as carol:
+        big = carol.post(f"{API}/skills/create", content=b"x" * 30000,
                        headers={"content-type": "application/json"})
         assert big.status_code == 413 and "larger than" in big.json()["error"]
-        jobs = [create_job(bob, TASK, enable_hitl_confirm=True) for _ in range(3)]
+        jobs = [create_job(carol, TASK, enable_hitl_confirm=True) for _ in range(3)]
         for job_id in jobs:
-            wait_prompt(bob, job_id, "confirm")
+            wait_prompt(carol, job_id, "confirm")
         import time
 
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # the count comes from visibility
-            capped = bob.post(f"{API}/skills/create", json={"task_description": TASK})
+            capped = carol.post(f"{API}/skills/create", json={"task_description": TASK})
             if capped.status_code == 429:
                 break
-            bob.post(f"{API}/jobs/{capped.json()['job_id']}/cancel")
+            carol.post(f"{API}/jobs/{capped.json()['job_id']}/cancel")
             time.sleep(0.3)
         assert capped.status_code == 429, capped.text
         assert "3 active jobs" in capped.json()["error"]
-        r = bob.post(f"{API}/hitl/{jobs[0]}/response", json={
+        r = carol.post(f"{API}/hitl/{jobs[0]}/response", json={
             "prompt_id": 1, "action": "proceed",
             "answers": {f"q{i}": "x" for i in range(25)}})
         assert r.status_code == 422
         for job_id in jobs:
-            bob.post(f"{API}/jobs/{job_id}/cancel")
+            carol.post(f"{API}/jobs/{job_id}/cancel")
 
 
 def test_secrets_never_reach_history_visibility_or_logs(secured: tuple[LocalStack, str]) -> None:
