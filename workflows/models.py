@@ -299,6 +299,10 @@ class JobBase(BaseModel):
     result: dict[str, Any] | None = None
     # What the last change did: the newest version against the one before, or the plan edit.
     last_diff: str | None = None
+    # Refinement rounds of model drafts, and the tokens of model calls per call kind and
+    # `total` (`workflows.refinement`).
+    refine_rounds: list[RefineRound] = Field(default_factory=list)
+    token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -343,10 +347,6 @@ class JobState(JobBase):
     plan_edits: dict[str, Any] = Field(default_factory=dict)
     versions: list[VersionRecord] = Field(default_factory=list)
     events: list[JobEvent] = Field(default_factory=list)
-    # Refinement rounds of model drafts, and the tokens of model calls per call kind and
-    # `total` (`workflows.refinement`).
-    refine_rounds: list[RefineRound] = Field(default_factory=list)
-    token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
     @property
     def events_count(self) -> int:
@@ -368,8 +368,6 @@ class JobView(JobBase):
     events_count: int = 0
     versions_count: int = 0
     versions: list[VersionInfo] = Field(default_factory=list)
-    refine_rounds: list[RefineRound] = Field(default_factory=list)
-    token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

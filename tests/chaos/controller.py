@@ -809,7 +809,7 @@ def run_chaos(stack: LocalStack, cfg: ChaosConfig) -> ChaosReport:
         violations.append(f"{workflows} workflows exist for user chaos, expected {cfg.jobs}")
     if len(set(job_ids)) != cfg.jobs:
         violations.append(f"{len(set(job_ids))} distinct job ids for {cfg.jobs} jobs")
-    statuses = Counter(s.status.value for s in states.values())
+    statuses = Counter(s.status.value for s, _ in states.values())
     report = ChaosReport(
         seed=cfg.seed,
         jobs=cfg.jobs,
@@ -821,7 +821,7 @@ def run_chaos(stack: LocalStack, cfg: ChaosConfig) -> ChaosReport:
         answers_applied=stats.answers_applied,
         answers_sent=stats.answers_sent,
         duplicates_acked=stats.duplicates_acked,
-        events_audited=sum(len(s.events) for s in states.values()),
+        events_audited=sum(len(s.events) for s, _ in states.values()),
         faults=dict(Counter(f.kind for f in controller.faults)),
         stats=stats,
         violations=violations,

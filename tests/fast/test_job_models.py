@@ -31,7 +31,7 @@ VIEW_FIELDS = {
     "hitl_data", "last_prompt_id", "revisions", "clarifications", "understanding",
     "intended_taxonomy_path", "skill_name", "validation", "validation_passed",
     "validation_status", "validation_score", "draft_path", "final_path", "promoted", "result",
-    "events_count", "versions_count", "last_diff", "versions",
+    "events_count", "versions_count", "last_diff", "versions", "refine_rounds", "token_usage",
 }
 
 
