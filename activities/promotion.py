@@ -49,8 +49,8 @@ from skill_store.paths import (
     swap_in,
 )
 from skill_store.versions import prune_versions, version_slot
-from workflows.models import PromoteInput, PromoteResult
 from workflows.names import ACTIVITY_PROMOTE_DRAFT
+from workflows.promotion_models import PromoteInput, PromoteResult
 
 
 def _refuse(kind: str, message: str) -> ApplicationError:

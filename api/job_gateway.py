@@ -55,12 +55,11 @@ from workflows.models import (
     JobStatus,
     JobView,
     Phase,
-    PromoteRequest,
-    PromoteResult,
     RewindAck,
     RewindRequest,
     SkillVersion,
 )
+from workflows.promotion_models import PromoteRequest, PromoteResult
 
 MEMO_FINGERPRINT = "request_sha256"
 log = logging.getLogger("skill_fleet.api")

@@ -25,7 +25,7 @@ from api.schemas import (
     PromptResponse,
 )
 from cli.exits import CliError, ExitCode
-from workflows.models import PromoteResult
+from workflows.promotion_models import PromoteResult
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 API = "/api/v2"

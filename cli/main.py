@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 
@@ -27,12 +28,9 @@ from cli.edits import EditError, option_edits
 from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
 from cli.render import job_panel, jobs_table, page_link, print_json, report_view, skills_table
-from cli.setup import SETUP_EPILOG, setup
+from cli.serve import register_server_commands
 from common.job_terms import TimeoutAction
 from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase
-
-if TYPE_CHECKING:
-    from common.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -106,93 +104,22 @@ def _exit(code: ExitCode) -> None:
         raise typer.Exit(int(code))
 
 
+def _print_result(result: BaseModel, json_out: bool, human: Callable[[], object]) -> None:
+    """A command's result: its JSON for scripts (`--json`), else what a person reads."""
+    if json_out:
+        print_json(result.model_dump(mode="json"))
+    else:
+        out.print(human())
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-RegisterOpt = Annotated[bool | None, typer.Option(
-    "--register-search-attributes/--no-register-search-attributes", show_default=False,
-    help="Add missing search attributes to the namespace at start instead of refusing to "
-         "start \\[default: SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES or off].")]
 JobArg = Annotated[str, typer.Argument(help="The job id.", show_default=False)]
 
 
 # ---------------------------------------------------------------------- running the stack
 
 
-@app.command(epilog=EPILOG)
-def dev() -> None:
-    """Run the whole local stack (Temporal, a worker, the API), like `make run`."""
-    from common.settings import Settings
-    from devstack.stack import run_local_stack
-
-    run_local_stack(Settings())
-
-
-app.command(epilog=SETUP_EPILOG)(setup)
-
-
-@app.command()
-def api(
-    host: Annotated[str | None, typer.Option(help="Interface to bind \\[default: "
-                                                  "SKILL_FLEET_API_HOST or 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port \\[default: SKILL_FLEET_API_PORT or "
-                                                  "8000].")] = None,
-    register: RegisterOpt = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="API processes on the one port (uvicorn workers) \\[default: "
-                    "SKILL_FLEET_API_WORKERS or 1].")] = None,
-) -> None:
-    """Serve the HTTP API (uvicorn api.app:app)."""
-    import uvicorn
-
-    from api.local_guard import open_mode_bind_error
-    from api.metrics_dir import shared_metrics_dir
-
-    settings = _settings(api_host=host, api_port=port, register_search_attributes=register,
-                         api_workers=workers)
-    if refusal := open_mode_bind_error(settings):  # before the port is bound
-        err.print(refusal, markup=False, highlight=False)
-        raise typer.Exit(2)
-    if settings.api_workers == 1:
-        from api.app import create_app
-
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
-                    timeout_graceful_shutdown=3)
-        return
-    # Several processes: uvicorn binds the port here and imports the app in each worker,
-    # which reads its settings from the environment it inherits; a flag reaches it that way.
-    if register is not None:
-        os.environ["SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES"] = str(register).lower()
-    with shared_metrics_dir(settings.api_workers):
-        uvicorn.run("api.app:app", host=settings.api_host, port=settings.api_port,
-                    workers=settings.api_workers, timeout_graceful_shutdown=3)
-
-
-@app.command()
-def worker(
-    task_queue: Annotated[str | None, typer.Option(help="Temporal task queue to poll.")] = None,
-    concurrency: Annotated[int | None, typer.Option(
-        min=1, help="Activities run at once (SKILL_FLEET_WORKER_MAX_CONCURRENT_ACTIVITIES).")
-    ] = None,
-    metrics_port: Annotated[int | None, typer.Option(
-        help="Serve Prometheus metrics on this port (SKILL_FLEET_WORKER_METRICS_PORT).")] = None,
-    register: RegisterOpt = None,
-) -> None:
-    """Run a worker that executes skill jobs."""
-    import asyncio
-
-    import worker as worker_module
-    from common.logging import configure_logging
-
-    settings = _settings(task_queue=task_queue, worker_max_concurrent_activities=concurrency,
-                         worker_metrics_port=metrics_port, register_search_attributes=register)
-    configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(worker_module.run_worker(settings))
-
-
-def _settings(**options: object) -> Settings:
-    """The SKILL_FLEET_* settings with the options given on the command line on top."""
-    from common.settings import Settings
-
-    return Settings(**{name: value for name, value in options.items() if value is not None})
+register_server_commands(app)
 
 
 # ---------------------------------------------------------------------- jobs
@@ -307,10 +234,8 @@ def show(ctx: typer.Context, job: JobArg, json_out: JsonOpt = False) -> None:
     """Show one job: status, phase, pending checkpoint, draft, validation."""
     with _client(ctx) as client:
         view = client.job(job)
-    if json_out:
-        print_json(view.model_dump(mode="json"))
-    else:
-        out.print(job_panel(view, link=page_link(client.base_url, view.job_id)))
+    _print_result(view, json_out,
+                  lambda: job_panel(view, link=page_link(client.base_url, view.job_id)))
 
 
 @app.command(epilog=EPILOG)
@@ -392,10 +317,7 @@ def cancel(ctx: typer.Context, job: JobArg, json_out: JsonOpt = False) -> None:
     """Cancel a job (its draft is removed)."""
     with _client(ctx) as client:
         result = client.cancel(job)
-    if json_out:
-        print_json(result.model_dump(mode="json"))
-    else:
-        out.print(f"Job {job} is {result.status}.")
+    _print_result(result, json_out, lambda: f"Job {job} is {result.status}.")
 
 
 @app.command(epilog=EPILOG)
@@ -415,10 +337,8 @@ def promote(
     """Promote a completed job's draft into the skills library."""
     with _client(ctx) as client:
         result = client.promote(job, overwrite=overwrite, delete_draft=delete_draft, force=force)
-    if json_out:
-        print_json(result.model_dump(mode="json"))
-    else:
-        out.print(f"Promoted to {escape(result.final_path)} ({escape(result.taxonomy_path)}).")
+    _print_result(result, json_out, lambda: f"Promoted to {escape(result.final_path)} "
+                                            f"({escape(result.taxonomy_path)}).")
 
 
 @app.command(epilog=EPILOG)
@@ -448,10 +368,7 @@ def validate(
 
     folder = path.parent if path.is_file() else path
     report = validate_folder(folder)
-    if json_out:
-        print_json(report.model_dump(mode="json"))
-    else:
-        out.print(report_view(report, all_checks=all_checks))
+    _print_result(report, json_out, lambda: report_view(report, all_checks=all_checks))
     _exit(ExitCode.OK if report.passed else ExitCode.FAILED)
 
 

@@ -33,7 +33,7 @@ from tests.support import (
     wait_prompt,
     wait_status,
 )
-from workflows.models import PromoteInput
+from workflows.promotion_models import PromoteInput
 
 VAGUE_TASK = "Help me with stuff please"
 

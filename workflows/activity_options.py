@@ -8,17 +8,23 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-# Authoring calls a model: allow minutes, notice a dead worker within seconds.
-AUTHOR_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=5),
-    "heartbeat_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1),
-        backoff_coefficient=2.0,
-        maximum_interval=timedelta(seconds=30),
-        maximum_attempts=4,
-    ),
-}
+
+def _model_call_options(maximum_attempts: int) -> dict[str, Any]:
+    """A model call: allow minutes, notice a dead worker within seconds, back off on retry."""
+    return {
+        "start_to_close_timeout": timedelta(minutes=5),
+        "heartbeat_timeout": timedelta(seconds=10),
+        "retry_policy": RetryPolicy(
+            initial_interval=timedelta(seconds=1),
+            backoff_coefficient=2.0,
+            maximum_interval=timedelta(seconds=30),
+            maximum_attempts=maximum_attempts,
+        ),
+    }
+
+
+# Authoring is one model call.
+AUTHOR_OPTIONS: dict[str, Any] = _model_call_options(maximum_attempts=4)
 FILE_OPTIONS: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=60),
     "heartbeat_timeout": timedelta(seconds=10),
@@ -31,16 +37,7 @@ FILE_OPTIONS: dict[str, Any] = {
     "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 }
 # One refinement round is one model call: a retry repeats only the round it was in.
-REFINE_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=5),
-    "heartbeat_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1),
-        backoff_coefficient=2.0,
-        maximum_interval=timedelta(seconds=30),
-        maximum_attempts=3,
-    ),
-}
+REFINE_OPTIONS: dict[str, Any] = _model_call_options(maximum_attempts=3)
 # The judge is optional: it never fails a job (its activity reports its own failure), so
 # its retries only cover a worker lost mid-call.
 JUDGE_OPTIONS: dict[str, Any] = {

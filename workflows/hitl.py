@@ -24,10 +24,10 @@ from workflows.models import (
     JobState,
     JobStatus,
     Phase,
-    PromoteRequest,
     RewindRequest,
     no_control_chars,
 )
+from workflows.promotion_models import PromoteRequest
 
 # Answers are checked with Python's `jsonschema`, whose `pattern` is `re.search`: there `$`
 # also matches before a final newline ("victim\n" passed). `$(?!\n)` is the end of the text

@@ -18,14 +18,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import names
     from workflows.activity_options import FILE_OPTIONS
     from workflows.hitl import Refusal, promotion_refusal
-    from workflows.models import (
-        DeleteDraftInput,
-        JobState,
-        PromoteInput,
-        PromoteRequest,
-        PromoteResult,
-        Understanding,
-    )
+    from workflows.models import DeleteDraftInput, JobState, Understanding
+    from workflows.promotion_models import PromoteInput, PromoteRequest, PromoteResult
 
 # A draft still unpromoted when the window closes is deleted.
 PATCH_EXPIRE_DRAFT = "expire-unpromoted-draft"

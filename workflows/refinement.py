@@ -135,7 +135,8 @@ class Refinement:
                 break
             self.count("refine", revised.usage)
             this.usage = this.usage.plus(revised.usage)
-            revised_report = await self._validate(plan, revised, this)
+            revised_report = await self.validate(
+                plan, revised, "Validate the refined skill", into=this)
             this.score_after, this.passed = revised_report.score, revised_report.passed
             this.kept = revised_report.score > best_report.score
             self._record("refine_round", **this.model_dump(exclude={"usage", "error"}),
@@ -151,15 +152,15 @@ class Refinement:
         self._publish()
         return best, best_report
 
-    async def _validate(self, plan: Understanding, content: SkillContent,
-                        into: RefineRound) -> ValidationReport:
-        """A revision's report (validator, then judge), without touching the job's verdict."""
+    async def validate(self, plan: Understanding, content: SkillContent, summary: str,
+                       into: RefineRound | None = None) -> ValidationReport:
+        """A draft's report (validator, then judge), without touching the job's verdict."""
         report = await workflow.execute_activity(
             names.ACTIVITY_VALIDATE,
             ValidateInput(skill_name=plan.skill_name, content=content,
                           example_requests=plan.example_requests,
                           near_misses=plan.near_misses,
                           pass_threshold=self._state.options.pass_threshold),
-            result_type=ValidationReport, summary="Validate the refined skill", **AUTHOR_OPTIONS,
+            result_type=ValidationReport, summary=summary, **AUTHOR_OPTIONS,
         )
         return await self.judged(plan, content, report, into)

@@ -33,8 +33,6 @@ with workflow.unsafe.imports_passed_through():
         JobState,
         JobStatus,
         Phase,
-        PromoteRequest,
-        PromoteResult,
         RewindAck,
         RewindRequest,
         SaveDraftInput,
@@ -43,11 +41,11 @@ with workflow.unsafe.imports_passed_through():
         SkillVersion,
         Understanding,
         UnderstandInput,
-        ValidateInput,
         ValidationReport,
         WebhookTarget,
     )
     from workflows.promotion import PromotionWindow
+    from workflows.promotion_models import PromoteRequest, PromoteResult
     from workflows.publishing import ViewPublisher
     from workflows.refinement import Refinement
     from workflows.reviewer_edits import (
@@ -256,15 +254,7 @@ class SkillJob:
 
     async def _validate(self, plan: Understanding, content: SkillContent) -> ValidationReport:
         self._progress(Phase.VALIDATION, "Validating the skill", 75)
-        report = await workflow.execute_activity(
-            names.ACTIVITY_VALIDATE,
-            ValidateInput(skill_name=plan.skill_name, content=content,
-                          example_requests=plan.example_requests,
-                          near_misses=plan.near_misses,
-                          pass_threshold=self.state.options.pass_threshold),
-            result_type=ValidationReport, summary="Validate the skill", **AUTHOR_OPTIONS,
-        )
-        report = await self._refinement.judged(plan, content, report)
+        report = await self._refinement.validate(plan, content, "Validate the skill")
         self._verdict(report)
         return report
 

@@ -14,7 +14,8 @@ from api.errors import ApiError
 from api.schemas import PromoteBody
 from skill_store.library import SkillNotFoundError, read_draft
 from skill_store.paths import relative_to_root
-from workflows.models import JobStatus, PromoteRequest, PromoteResult
+from workflows.models import JobStatus
+from workflows.promotion_models import PromoteRequest, PromoteResult
 
 router = APIRouter(prefix="/drafts")
 

@@ -23,11 +23,10 @@ from workflows.models import (
     JobStatus,
     JobView,
     Phase,
-    PromoteRequest,
-    PromoteResult,
     RewindAck,
     RewindRequest,
 )
+from workflows.promotion_models import PromoteRequest, PromoteResult
 
 
 @dataclass

@@ -28,9 +28,9 @@ from workflows.models import (
     JobStatus,
     JobView,
     Phase,
-    PromoteResult,
     RewindAck,
 )
+from workflows.promotion_models import PromoteResult
 
 
 def rpc_error(status: RPCStatusCode, message: str = "stubbed") -> RPCError:

@@ -33,9 +33,8 @@ from workflows.models import (
     JobStatus,
     JobView,
     Phase,
-    PromoteRequest,
-    PromoteResult,
 )
+from workflows.promotion_models import PromoteRequest, PromoteResult
 from workflows.prompt_text import prompt_summary
 
 JOB_ID = "0b0e5a3c-6f1d-4e8a-9c2b-7d4f3e2a1b0c"

@@ -13,7 +13,8 @@ from tests.fast.api.harness import ADMIN, ALICE, Api
 from tests.fast.api.samples import job_view
 from tests.fast.ui.fakes import UiFakeGateway
 from tests.fast.ui.pages import hidden, sign_in
-from workflows.models import JobStatus, Phase, PromoteRequest, RewindEdits, RewindRequest
+from workflows.models import JobStatus, Phase, RewindEdits, RewindRequest
+from workflows.promotion_models import PromoteRequest
 
 
 def completed(gateway: UiFakeGateway, **fields: object) -> str:

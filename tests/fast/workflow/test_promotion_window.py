@@ -10,7 +10,8 @@ from temporalio.client import WorkflowExecutionStatus
 
 from tests.fast.workflow.jobs import Harness
 from workflows import names
-from workflows.models import JobStatus, PromoteRequest, PromoteResult
+from workflows.models import JobStatus
+from workflows.promotion_models import PromoteRequest, PromoteResult
 
 
 async def test_an_unpromoted_draft_is_deleted_when_the_window_closes(harness: Harness) -> None:
