@@ -22,6 +22,10 @@ EXPECTED = {
     # request, and by a cancel answer (the job requests it), recorded from
     # tests/fast/workflow/test_cancelled_runs.py
     "canceled_run_by_request", "canceled_run_by_answer",
+    # auto-refinement (`workflows.refinement`, patch "auto-refine") with the judge: two rounds
+    # (kept, then a pass) and completed, and paused with round 2's `refine_draft` in flight,
+    # recorded from tests/fast/workflow/test_refinement_history.py
+    "auto_refine_two_rounds_judged", "auto_refine_round_in_flight",
 }
 
 
