@@ -15,6 +15,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from cli.line_input import read_line
+
 EDITABLE = frozenset({"confirm", "preview"})
 PLAN_FIELDS = ("skill_name", "description", "category", "outline")
 FILE_FIELDS = ("skill_md", "files")
@@ -72,16 +74,14 @@ def ask_edits(kind: str, data: dict[str, Any], console: Console) -> dict[str, An
 
 
 def _plan_edits(data: dict[str, Any], console: Console) -> dict[str, Any]:
-    from cli.interactive import _input  # one way to read a line (tests script it)
-
     summary = data.get("summary", {})
     current_category = str(summary.get("taxonomy_path", "")).rpartition("/")[0]
     console.print("Edit the plan (Enter keeps the current value):")
     asked = {
-        "skill_name": _input(console, f"Skill name [{summary.get('skill_name', '')}]:"),
-        "description": _input(console, "Description [keep current]:"),
-        "category": _input(console, f"Category [{current_category}]:"),
-        "outline": _input(console, "Sections, comma-separated ["
+        "skill_name": read_line(console, f"Skill name [{summary.get('skill_name', '')}]:"),
+        "description": read_line(console, "Description [keep current]:"),
+        "category": read_line(console, f"Category [{current_category}]:"),
+        "outline": read_line(console, "Sections, comma-separated ["
                           + ", ".join(summary.get("scope") or []) + "]:"),
     }
     edits: dict[str, Any] = {k: v.strip() for k, v in asked.items() if v.strip()}

@@ -17,6 +17,7 @@ from rich.markup import escape
 from cli.client import ApiClient, ApiError
 from cli.edits import EDITABLE, ask_edits
 from cli.exits import ExitCode
+from cli.line_input import read_line
 from cli.render import page_link, prompt_view
 from workflows.models import ACTION_ALIASES, HitlPrompt
 
@@ -113,7 +114,7 @@ def ask_question(q: dict[str, Any], console: Console) -> Any:
     label = (f"Choices (comma-separated, 1-{len(options)})" if multi
              else f"Choice [1-{len(options)}]")
     while True:
-        raw = _input(console, f"{label}:").strip()
+        raw = read_line(console, f"{label}:").strip()
         items = [s.strip() for s in raw.split(",")] if multi else [raw]
         picked = [_option(item, options, other) for item in items if item]
         if picked and all(p is not None for p in picked):
@@ -137,8 +138,8 @@ def _structure_fix(prompt: HitlPrompt, console: Console) -> dict[str, Any]:
             console, "Accept the suggested fixes? [y/n]", default=True):
         return {"accept_suggestions": True}
     console.print("Enter your own (Enter keeps the current value):")
-    name = _input(console, f"Skill name [{current.get('skill_name', '')}]:").strip()
-    description = _input(console, "Description [keep current]:").strip()
+    name = read_line(console, f"Skill name [{current.get('skill_name', '')}]:").strip()
+    description = read_line(console, "Description [keep current]:").strip()
     body: dict[str, Any] = {"accept_suggestions": False}
     body["skill_name"] = name or current.get("skill_name", "")
     body["description"] = description or current.get("description", "")
@@ -149,7 +150,7 @@ def choose(console: Console, label: str, choices: list[str], *, default: str) ->
     """One of `choices`; any unique prefix works, Enter takes the default."""
     shown = "/".join(choices)
     while True:
-        raw = _input(console, f"{label} [{shown}] ({default}):").strip().lower()
+        raw = read_line(console, f"{label} [{shown}] ({default}):").strip().lower()
         if not raw:
             return default
         matches = [c for c in choices if c.startswith(raw)]
@@ -163,7 +164,7 @@ def choose(console: Console, label: str, choices: list[str], *, default: str) ->
 
 def ask_yes_no(console: Console, label: str, *, default: bool | None = None) -> bool:
     while True:
-        raw = _input(console, f"{label}:").strip().lower()
+        raw = read_line(console, f"{label}:").strip().lower()
         if not raw and default is not None:
             return default
         if raw in YES:
@@ -175,12 +176,9 @@ def ask_yes_no(console: Console, label: str, *, default: bool | None = None) -> 
 
 def ask_text(console: Console, label: str) -> str:
     while True:
-        raw = _input(console, f"{label}:").strip()
+        raw = read_line(console, f"{label}:").strip()
         if raw:
             return raw
         console.print("[red]An answer is required.[/]")
 
 
-def _input(console: Console, label: str) -> str:
-    """Read a line; the label is literal text (choices look like markup: `[y/n]`)."""
-    return console.input(f"[bold]{escape(label)}[/] ")
