@@ -27,12 +27,13 @@ from playwright.sync_api import (
     Page,
     Response,
     Route,
+    expect,
     sync_playwright,
 )
 
 from api.auth import hash_key
 from api.local_guard import is_loopback
-from tests.support import LocalStack
+from tests.support import LocalStack, get_job
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -152,3 +153,26 @@ def assert_stayed_home(browser: Browser) -> None:
     """No request left loopback, and nothing was blocked or failed to load."""
     assert browser.foreign == [], f"requests left loopback: {browser.foreign}"
     assert browser.console_errors == [], browser.console_errors
+
+
+def sign_in(page: Page, ui_url: str, key: str = REVIEWER_KEY) -> None:
+    """Sign in with `key` unless this context's session cookie already does."""
+    page.goto(f"{ui_url}/ui/")
+    if page.url.endswith("/ui/sign-in"):
+        page.get_by_label("API key").fill(key)
+        page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{ui_url}/ui/")
+
+
+def cancel_unfinished(http: httpx.Client, job_ids: list[str]) -> None:
+    for job_id in job_ids:
+        if get_job(http, job_id)["status"] not in ("completed", "failed", "cancelled"):
+            http.post(f"/api/v2/jobs/{job_id}/cancel")
+
+
+@pytest.fixture
+def jobs(reviewer_http: httpx.Client) -> Iterator[list[str]]:
+    """Jobs a test creates; any still running at the end is cancelled."""
+    made: list[str] = []
+    yield made
+    cancel_unfinished(reviewer_http, made)

@@ -23,8 +23,15 @@ from playwright.sync_api import Browser as PlaywrightBrowser, Page, Route, expec
 
 from api.auth import hash_key
 from tests.browser.accessibility import assert_accessible, violations
-from tests.browser.conftest import Browser, assert_stayed_home, new_browser, open_page
-from tests.support import LocalStack, answer, create_job, get_job, wait_prompt
+from tests.browser.conftest import (
+    Browser,
+    assert_stayed_home,
+    cancel_unfinished,
+    new_browser,
+    open_page,
+    sign_in,
+)
+from tests.support import LocalStack, answer, create_job, wait_prompt
 
 EMPTY_KEY = "ally-key-for-the-accessibility-tests-0123456789"
 REVIEWER_KEY = "axel-key-for-the-accessibility-tests-0123456789"
@@ -66,17 +73,7 @@ def jobs(axel: httpx.Client) -> Iterator[list[str]]:
     """Jobs a test creates; any still waiting at the end is cancelled."""
     made: list[str] = []
     yield made
-    for job_id in made:
-        if get_job(axel, job_id)["status"] not in ("completed", "failed", "cancelled"):
-            axel.post(f"/api/v2/jobs/{job_id}/cancel")
-
-
-def sign_in(page: Page, url: str, key: str) -> None:
-    page.goto(f"{url}/ui/")
-    if page.url.endswith("/ui/sign-in"):
-        page.get_by_label("API key").fill(key)
-        page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{url}/ui/")
+    cancel_unfinished(axel, made)
 
 
 def live(page: Page) -> None:

@@ -12,14 +12,12 @@ shown source, which becomes the :target.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import REVIEWER, REVIEWER_KEY, Browser, assert_stayed_home
+from tests.browser.conftest import REVIEWER, Browser, assert_stayed_home, sign_in
 from tests.support import answer, create_job, get_job, wait_prompt, wait_status
 
 LIVE_TIMEOUT = 20_000  # ms: visibility, then one poll of the inbox stream
@@ -32,25 +30,6 @@ def accessible(page: Page) -> None:
     """axe-core (bundled, no download) finds no WCAG 2.1 AA violation in the page now."""
     results = Axe().run(page, options=WCAG_AA)
     assert results.violations_count == 0, results.generate_report()
-
-
-@pytest.fixture
-def jobs(reviewer_http: httpx.Client) -> Iterator[list[str]]:
-    """Jobs a test creates; any still running at the end is cancelled."""
-    made: list[str] = []
-    yield made
-    for job_id in made:
-        if get_job(reviewer_http, job_id)["status"] not in ("completed", "failed",
-                                                              "cancelled"):
-            reviewer_http.post(f"/api/v2/jobs/{job_id}/cancel")
-
-
-def sign_in(page: Page, ui_url: str) -> None:
-    page.goto(f"{ui_url}/ui/")
-    if page.url.endswith("/ui/sign-in"):
-        page.get_by_label("API key").fill(REVIEWER_KEY)
-        page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{ui_url}/ui/")
 
 
 def shown(page: Page, mine: list[str]) -> list[str]:

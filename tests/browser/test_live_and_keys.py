@@ -9,10 +9,7 @@ nothing was reloaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -22,19 +19,12 @@ from tests.browser.conftest import (
     Browser,
     assert_stayed_home,
     open_page,
+    sign_in,
 )
-from tests.support import answer, create_job, get_job, wait_prompt, wait_status
+from tests.support import answer, create_job, wait_prompt, wait_status
 
 TASK = "Summarise failing CI runs from their logs for the on-call engineer"
 LIVE_TIMEOUT = 20_000  # ms: visibility, then one poll of the inbox stream
-
-
-def sign_in_as(page: Page, ui_url: str, key: str) -> None:
-    page.goto(f"{ui_url}/ui/")
-    if page.url.endswith("/ui/sign-in"):
-        page.get_by_label("API key").fill(key)
-        page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{ui_url}/ui/")
 
 
 def live(page: Page) -> None:
@@ -47,22 +37,11 @@ def not_reloaded(page: Page) -> bool:
     return bool(page.evaluate("window.notReloaded === true"))
 
 
-@pytest.fixture
-def jobs(reviewer_http: httpx.Client) -> Iterator[list[str]]:
-    """Jobs a test creates; any still running at the end is cancelled."""
-    made: list[str] = []
-    yield made
-    for job_id in made:
-        if get_job(reviewer_http, job_id)["status"] not in ("completed", "failed",
-                                                              "cancelled"):
-            reviewer_http.post(f"/api/v2/jobs/{job_id}/cancel")
-
-
 def test_the_inbox_of_another_reviewer_follows_a_prompt_live(
         page: Page, browser: Browser, other_browser: Browser, ui_url: str,
         reviewer_http: httpx.Client, jobs: list[str]) -> None:
     admin = open_page(other_browser)
-    sign_in_as(admin, ui_url, ADMIN_KEY)
+    sign_in(admin, ui_url, ADMIN_KEY)
     live(admin)
 
     jobs.append(job_id := create_job(reviewer_http, TASK, enable_hitl_confirm=True))
@@ -71,7 +50,7 @@ def test_the_inbox_of_another_reviewer_follows_a_prompt_live(
     expect(row).to_contain_text("confirm")
     expect(admin.locator("#live-news")).to_contain_text("New prompt:")
 
-    sign_in_as(page, ui_url, REVIEWER_KEY)  # the other reviewer answers in the page
+    sign_in(page, ui_url, REVIEWER_KEY)  # the other reviewer answers in the page
     page.goto(f"{ui_url}/ui/jobs/{job_id}")
     page.locator("section.prompt").get_by_role("button", name="Proceed").click()
     expect(page.locator(".notice")).to_contain_text("Your answer (proceed) was taken.")
@@ -91,7 +70,7 @@ def test_the_job_page_shows_the_next_prompt_after_an_answer_through_the_api(
     jobs.append(job_id := create_job(reviewer_http, TASK, enable_hitl_confirm=True,
                                      enable_hitl_preview=True))
     prompt_id = wait_prompt(reviewer_http, job_id, "confirm")["prompt_id"]
-    sign_in_as(page, ui_url, REVIEWER_KEY)
+    sign_in(page, ui_url, REVIEWER_KEY)
     page.goto(f"{ui_url}/ui/jobs/{job_id}")
     expect(page.locator("#prompt-title")).to_contain_text("Confirm the plan")
     live(page)
@@ -108,7 +87,7 @@ def test_the_job_page_shows_the_next_prompt_after_an_answer_through_the_api(
 def test_a_keyboard_only_review(page: Page, browser: Browser, ui_url: str,
                                 reviewer_http: httpx.Client, jobs: list[str]) -> None:
     jobs.append(job_id := create_job(reviewer_http, TASK, enable_hitl_confirm=True))
-    sign_in_as(page, ui_url, REVIEWER_KEY)
+    sign_in(page, ui_url, REVIEWER_KEY)
     live(page)
     mine = page.locator(f'tr[data-job="{job_id}"]')
     expect(mine).to_have_count(1, timeout=LIVE_TIMEOUT)

@@ -15,8 +15,8 @@ import time
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Browser, assert_stayed_home
-from tests.browser.test_reviewer_page import sign_in, wait_for_status
+from tests.browser.conftest import Browser, assert_stayed_home, sign_in
+from tests.browser.test_reviewer_page import wait_for_status
 from tests.support import create_job, get_job, wait_status
 
 TASK = "Summarise failing CI runs of a GitHub Actions workflow for the on-call engineer"

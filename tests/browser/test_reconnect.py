@@ -27,8 +27,9 @@ from tests.browser.conftest import (
     Browser,
     assert_stayed_home,
     open_page,
+    sign_in,
 )
-from tests.browser.test_live_and_keys import live, not_reloaded, sign_in_as
+from tests.browser.test_live_and_keys import live, not_reloaded
 from tests.support import LocalStack, answer, create_job, get_job, wait_prompt
 
 TASK = "Summarise failing CI runs from their logs for the on-call engineer"
@@ -86,7 +87,7 @@ def test_the_page_catches_up_after_its_api_restarts(
                         enable_hitl_preview=True)
     prompt_id = wait_prompt(reviewer_http, job_id, "confirm")["prompt_id"]
     try:
-        sign_in_as(page, own_api.url, REVIEWER_KEY)
+        sign_in(page, own_api.url, REVIEWER_KEY)
         row = page.locator(f'tr[data-job="{job_id}"]')
         expect(row).to_have_count(1, timeout=LIVE_TIMEOUT)
         live(page)

@@ -15,18 +15,10 @@ import time
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import REVIEWER_KEY, Browser, assert_stayed_home
+from tests.browser.conftest import Browser, assert_stayed_home, sign_in
 from tests.support import answer, create_job, get_job, wait_prompt, wait_status
 
 TASK = "Review Python pull requests for security issues and missing tests"
-
-
-def sign_in(page: Page, ui_url: str) -> None:
-    page.goto(f"{ui_url}/ui/")
-    if page.url.endswith("/ui/sign-in"):
-        page.get_by_label("API key").fill(REVIEWER_KEY)
-        page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{ui_url}/ui/")
 
 
 def open_from_inbox(page: Page, job_id: str, skill_name: str, timeout: float = 20.0) -> None:
