@@ -130,9 +130,13 @@ def test_limits(secured: tuple[LocalStack, str]) -> None:
         big = carol.post(f"{API}/skills/create", content=b"x" * 30000,
                        headers={"content-type": "application/json"})
         assert big.status_code == 413 and "larger than" in big.json()["error"]
-        jobs = [create_job(carol, TASK, enable_hitl_confirm=True) for _ in range(3)]
-        for job_id in jobs:
-            wait_prompt(carol, job_id, "confirm")
+        # One at a time, each waiting at its prompt before the next create: admission counts
+        # a job that visibility lists between its two reads twice (refusing early, by
+        # design: api/limits.py), so back-to-back creates could be refused at the third.
+        jobs: list[str] = []
+        for _ in range(3):
+            jobs.append(create_job(carol, TASK, enable_hitl_confirm=True))
+            wait_prompt(carol, jobs[-1], "confirm")
         import time
 
         deadline = time.monotonic() + 10
