@@ -12,6 +12,7 @@ anything else is aborted and recorded in `Browser.foreign`, which the tests asse
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ class Browser:
     context: BrowserContext
     foreign: list[str] = field(default_factory=list)  # requests to non-loopback hosts
     console_errors: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.context.close()
 
 
 @pytest.fixture(scope="session")
@@ -101,23 +105,15 @@ def new_browser(chromium: PlaywrightBrowser) -> Browser:
     return found
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: PlaywrightBrowser) -> Iterator[Browser]:
-    found = new_browser(chromium)
-    try:
+def browser_of_its_own(chromium: PlaywrightBrowser) -> Iterator[Browser]:
+    """A `new_browser`, closed after its fixture's scope: one body for every such fixture."""
+    with contextlib.closing(new_browser(chromium)) as found:
         yield found
-    finally:
-        found.context.close()
 
 
-@pytest.fixture
-def other_browser(chromium: PlaywrightBrowser) -> Iterator[Browser]:
-    """A second reviewer's browser, for one test."""
-    found = new_browser(chromium)
-    try:
-        yield found
-    finally:
-        found.context.close()
+# The module's reviewer, and a second reviewer (or admin) for one test.
+browser = pytest.fixture(browser_of_its_own, scope="module", name="browser")
+other_browser = pytest.fixture(browser_of_its_own, name="other_browser")
 
 
 def open_page(browser: Browser) -> Page:
@@ -142,11 +138,8 @@ def open_page(browser: Browser) -> Page:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    page = open_page(browser)
-    try:
+    with contextlib.closing(open_page(browser)) as page:
         yield page
-    finally:
-        page.close()
 
 
 def assert_stayed_home(browser: Browser) -> None:

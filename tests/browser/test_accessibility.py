@@ -19,15 +19,15 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser as PlaywrightBrowser, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from api.auth import hash_key
 from tests.browser.accessibility import assert_accessible, violations
 from tests.browser.conftest import (
     Browser,
     assert_stayed_home,
+    browser_of_its_own,
     cancel_unfinished,
-    new_browser,
     open_page,
     sign_in,
 )
@@ -58,14 +58,8 @@ def axel(a11y_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def fresh(chromium: PlaywrightBrowser) -> Iterator[Browser]:
-    """A browser context of this test's own: no cookie from another test."""
-    found = new_browser(chromium)
-    try:
-        yield found
-    finally:
-        found.context.close()
+# A browser context of this test's own: no cookie from another test.
+fresh = pytest.fixture(browser_of_its_own, name="fresh")
 
 
 @pytest.fixture

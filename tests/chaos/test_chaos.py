@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -49,58 +50,28 @@ def _check(report: ChaosReport, cfg: ChaosConfig) -> None:
     assert report.answers_applied >= report.prompts_seen - report.cancelled_by_script, summary
 
 
-def test_chaos_smoke(own_stack: LocalStack) -> None:
-    """One worker SIGKILL under three jobs: keeps the harness and its audit from rotting."""
-    cfg = ChaosConfig(
-        jobs=3,
-        seed=_seed(),
-        worker_kills=1,
-        api_kills=0,
-        server_restarts=0,
-        fault_gap=(0.5, 1.0),
-        offline_delay=0.5,
-        think_time=(0.1, 0.3),
-        poll_interval=(0.1, 0.3),
-        job_timeout=90.0,
-    )
-    report = run_chaos(own_stack, cfg)
-    _check(report, cfg)
+# Each run's plan (its seed is drawn when it starts): the smoke in the default suite, the
+# fast run (N=8) and the long run (N=50) under `make test-chaos`.
+RUNS = [
+    pytest.param(dict(jobs=3, worker_kills=1, api_kills=0, server_restarts=0,
+                      fault_gap=(0.5, 1.0), offline_delay=0.5, think_time=(0.1, 0.3),
+                      poll_interval=(0.1, 0.3), job_timeout=90.0),
+                 id="smoke"),  # one worker SIGKILL: keeps the harness and its audit from rotting
+    pytest.param(dict(jobs=8, worker_kills=4, api_kills=3, server_restarts=1,
+                      fault_gap=(1.0, 2.5), offline_delay=2.0, think_time=(0.5, 3.0),
+                      job_timeout=150.0),
+                 id="fast", marks=pytest.mark.chaos),
+    pytest.param(dict(jobs=50, worker_kills=12, api_kills=8, server_restarts=1,
+                      all_worker_kills=2, fault_gap=(1.0, 4.0), poll_interval=(0.8, 1.6),
+                      think_time=(0.5, 3.0), offline_delay=1.5, create_spread=90.0,
+                      job_timeout=600.0),
+                 id="fifty_jobs", marks=[pytest.mark.chaos, pytest.mark.timeout(1500)]),
+]
 
 
-@pytest.mark.chaos
-def test_chaos_fast(own_stack: LocalStack) -> None:
-    cfg = ChaosConfig(
-        jobs=8,
-        seed=_seed(),
-        worker_kills=4,
-        api_kills=3,
-        server_restarts=1,
-        fault_gap=(1.0, 2.5),
-        offline_delay=2.0,
-        think_time=(0.5, 3.0),
-        job_timeout=150.0,
-    )
-    report = run_chaos(own_stack, cfg)
-    _check(report, cfg)
-
-
-@pytest.mark.chaos
-@pytest.mark.timeout(1500)
-def test_chaos_fifty_jobs(own_stack: LocalStack) -> None:
-    cfg = ChaosConfig(
-        jobs=50,
-        seed=_seed(),
-        worker_kills=12,
-        api_kills=8,
-        server_restarts=1,
-        all_worker_kills=2,
-        fault_gap=(1.0, 4.0),
-        poll_interval=(0.8, 1.6),
-        think_time=(0.5, 3.0),
-        offline_delay=1.5,
-        create_spread=90.0,
-        job_timeout=600.0,
-    )
+@pytest.mark.parametrize("plan", RUNS)
+def test_chaos(own_stack: LocalStack, plan: dict[str, Any]) -> None:
+    cfg = ChaosConfig(seed=_seed(), **plan)
     report = run_chaos(own_stack, cfg)
     _check(report, cfg)
 

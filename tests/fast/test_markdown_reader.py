@@ -34,8 +34,7 @@ from skill_format.frontmatter import (
 from skill_format.models import SkillContent
 from skill_format.rules import says_when
 from skill_format.triggers import keywords
-
-from .test_skill_format_rules import BODY, DESCRIPTION, GUIDE, NAME
+from tests.fast.skill_format_samples import BODY, DESCRIPTION, GUIDE, NAME
 
 SECRET = "../../../etc/passwd"
 

@@ -30,8 +30,8 @@ INVALID = sorted(p for p in (CORPUS / "invalid").iterdir() if p.is_dir())
 STYLE = sorted(p for p in (CORPUS / "style").iterdir() if p.is_dir())
 EXPERT = sorted(p for p in (CORPUS / "expert").iterdir() if p.is_dir())
 HOUSE_STYLE = {"description_says_when", "section_when_to_use", "body_line_count"}
-# Tested in test_skill_format_rules.py: symlinks and in-memory paths cannot escape a
-# folder checked into git portably.
+# Tested in test_skill_format_folders.py and test_skill_format_scoring.py: symlinks and
+# in-memory paths cannot escape a folder checked into git portably.
 NOT_IN_CORPUS = {"files_inside_folder"}
 
 

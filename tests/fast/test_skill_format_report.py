@@ -7,8 +7,7 @@ import pytest
 from skill_format import add_judged_part, render_skill_md, validate_content
 from skill_format.models import Finding, SkillContent, ValidationReport
 from skill_format.report import ERROR_SCORE_CAP, combine
-
-from .test_skill_format_rules import BODY, DESCRIPTION, GUIDE, NAME
+from tests.fast.skill_format_samples import BODY, DESCRIPTION, GUIDE, NAME
 
 
 def _report(folder: str = NAME, **kwargs: object) -> ValidationReport:

@@ -6,32 +6,40 @@ prompts is only what the reviewer wrote: the plan at confirm, a version at previ
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.refusal_status import REFUSAL_STATUS
-from tests.fast.workflow.jobs import Harness, StartHarness, refusal
+from tests.fast.workflow.jobs import Job, StartHarness, refusal
 from tests.fast.workflow.stubs import PLAN, ScriptedActivities
-from workflows.models import HitlType, JobStatus, JobView
+from workflows.models import HitlPrompt, HitlType, JobStatus, JobView
 
 EDITED_MD = ("---\nname: ticket-triage\ndescription: Triages tickets. Use when asked.\n---\n\n"
              "# Ticket Triage\n\nWritten by the reviewer.\n")
 
 
-async def _stubbed(start_harness: StartHarness, skills_root: Path,
-                   verdicts: list[bool] | None = None) -> tuple[Harness, ScriptedActivities]:
-    stubs = ScriptedActivities(skills_root, verdicts=verdicts or [True])
-    return await start_harness(stubs.all()), stubs
+START_FLAG = {HitlType.CONFIRM: "enable_hitl_confirm", HitlType.PREVIEW: "enable_hitl_preview"}
+Opened = tuple[Job, HitlPrompt, ScriptedActivities]
+OpenAt = Callable[..., Awaitable[Opened]]
 
 
-async def test_confirm_edits_rename_and_recategorise_the_plan(
-    start_harness: StartHarness, skills_root: Path
-) -> None:
-    harness, stubs = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_confirm=True)
-    confirm = await job.wait_prompt(HitlType.CONFIRM)
+@pytest.fixture
+def open_at(start_harness: StartHarness, skills_root: Path) -> OpenAt:
+    """A job of its own waiting at `kind` (confirm or preview), its prompt, and its stubs."""
+    async def open_at(kind: HitlType, verdicts: list[bool] | None = None,
+                      **start: Any) -> Opened:
+        stubs = ScriptedActivities(skills_root, verdicts=verdicts or [True])
+        job = await (await start_harness(stubs.all())).start(**{START_FLAG[kind]: True}, **start)
+        return job, await job.wait_prompt(kind), stubs
+
+    return open_at
+
+
+async def test_confirm_edits_rename_and_recategorise_the_plan(open_at: OpenAt) -> None:
+    job, confirm, stubs = await open_at(HitlType.CONFIRM)
     schema = confirm.answer_schema["properties"]
     assert {"skill_name", "description", "category", "outline"} <= set(schema)
     assert "skill_md" not in schema  # a confirm answer edits the plan, not the files
@@ -63,13 +71,9 @@ async def test_confirm_edits_rename_and_recategorise_the_plan(
                        "taxonomy_path": "devops/support/route-support-tickets"}]
 
 
-async def test_confirm_edits_survive_a_revise_with_feedback(
-    start_harness: StartHarness, skills_root: Path
-) -> None:
+async def test_confirm_edits_survive_a_revise_with_feedback(open_at: OpenAt) -> None:
     """The author plans again from the feedback; the reviewer's own edit stays."""
-    harness, stubs = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_confirm=True)
-    confirm = await job.wait_prompt(HitlType.CONFIRM)
+    job, confirm, stubs = await open_at(HitlType.CONFIRM)
     ack = await job.answer(confirm.prompt_id, "revise", wait=10, category="data",
                            feedback="Cover refunds too.")
     again = ack.prompt
@@ -96,33 +100,25 @@ CONFIRM_WRONG: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("edit", "field"), CONFIRM_WRONG, ids=lambda v: repr(v)[:30])
 async def test_bad_confirm_edits_are_refused_naming_the_field(
-    start_harness: StartHarness, skills_root: Path, edit: dict[str, Any], field: str
+    open_at: OpenAt, edit: dict[str, Any], field: str
 ) -> None:
-    harness, _ = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_confirm=True)
-    confirm = await job.wait_prompt(HitlType.CONFIRM)
+    job, confirm, _ = await open_at(HitlType.CONFIRM)
     refused = await refusal(job.answer(confirm.prompt_id, "revise", **edit))
     assert refused.type == "invalid_answer" and REFUSAL_STATUS[refused.type] == 422
     assert f"{field}:" in refused.message or f"'{field}'" in refused.message, refused.message
     assert (await job.prompt()) == confirm  # nothing changed
 
 
-async def test_revise_needs_feedback_or_an_edit(
-    start_harness: StartHarness, skills_root: Path
-) -> None:
-    harness, _ = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_confirm=True)
-    confirm = await job.wait_prompt(HitlType.CONFIRM)
+async def test_revise_needs_feedback_or_an_edit(open_at: OpenAt) -> None:
+    job, confirm, _ = await open_at(HitlType.CONFIRM)
     refused = await refusal(job.answer(confirm.prompt_id, "revise"))
     assert "revise needs feedback or an edit" in refused.message
 
 
 async def test_a_preview_edit_is_a_version_by_the_reviewer(
-    start_harness: StartHarness, skills_root: Path
+    open_at: OpenAt, skills_root: Path
 ) -> None:
-    harness, stubs = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_preview=True)
-    preview = await job.wait_prompt(HitlType.PREVIEW)
+    job, preview, stubs = await open_at(HitlType.PREVIEW)
     assert {"skill_md", "files"} <= set(preview.answer_schema["properties"])
 
     ack = await job.answer(preview.prompt_id, "revise", wait=10, answered_by="alice",
@@ -155,12 +151,8 @@ async def test_a_preview_edit_is_a_version_by_the_reviewer(
     assert view.last_diff == diff
 
 
-async def test_a_failed_human_version_goes_to_review_not_to_the_author(
-    start_harness: StartHarness, skills_root: Path
-) -> None:
-    harness, stubs = await _stubbed(start_harness, skills_root, verdicts=[False])
-    job = await harness.start(enable_hitl_preview=True)
-    preview = await job.wait_prompt(HitlType.PREVIEW)
+async def test_a_failed_human_version_goes_to_review_not_to_the_author(open_at: OpenAt) -> None:
+    job, preview, stubs = await open_at(HitlType.PREVIEW, verdicts=[False])
     await job.answer(preview.prompt_id, skill_md=EDITED_MD)  # proceed with an edit
     review = await job.wait_prompt(HitlType.VALIDATE)
     assert review.data["report"]["passed"] is False
@@ -170,12 +162,8 @@ async def test_a_failed_human_version_goes_to_review_not_to_the_author(
     assert state.versions[-1].author == state.user_id  # no key: the job's own user
 
 
-async def test_edit_only_revisions_count_against_the_cap(
-    start_harness: StartHarness, skills_root: Path
-) -> None:
-    harness, _ = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_preview=True, max_revisions=1)
-    preview = await job.wait_prompt(HitlType.PREVIEW)
+async def test_edit_only_revisions_count_against_the_cap(open_at: OpenAt) -> None:
+    job, preview, _ = await open_at(HitlType.PREVIEW, max_revisions=1)
     last = (await job.answer(preview.prompt_id, "revise", wait=10, skill_md=EDITED_MD)).prompt
     assert last is not None and last.revisions_left == 0
     over = await refusal(job.answer(last.prompt_id, "revise", skill_md=EDITED_MD + "More.\n"))
@@ -205,23 +193,17 @@ PREVIEW_WRONG: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("edit", "field"), PREVIEW_WRONG, ids=lambda v: repr(v)[:30])
 async def test_bad_preview_edits_are_refused_naming_the_field(
-    start_harness: StartHarness, skills_root: Path, edit: dict[str, Any], field: str
+    open_at: OpenAt, edit: dict[str, Any], field: str
 ) -> None:
-    harness, _ = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_preview=True)
-    preview = await job.wait_prompt(HitlType.PREVIEW)
+    job, preview, _ = await open_at(HitlType.PREVIEW)
     refused = await refusal(job.answer(preview.prompt_id, **edit))
     assert refused.type == "invalid_answer"
     assert f"{field}:" in refused.message or f"'{field}'" in refused.message, refused.message
     assert len((await job.state()).versions) == 1
 
 
-async def test_rewind_to_validation_validates_the_human_version(
-    start_harness: StartHarness, skills_root: Path
-) -> None:
-    harness, stubs = await _stubbed(start_harness, skills_root)
-    job = await harness.start(enable_hitl_preview=True, enable_hitl_review=True)
-    preview = await job.wait_prompt(HitlType.PREVIEW)
+async def test_rewind_to_validation_validates_the_human_version(open_at: OpenAt) -> None:
+    job, preview, stubs = await open_at(HitlType.PREVIEW, enable_hitl_review=True)
     await job.answer(preview.prompt_id, skill_md=EDITED_MD)
     review = await job.wait_prompt(HitlType.VALIDATE)
     await job.rewind("validation")
