@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable
+from typing import Protocol, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -30,6 +30,7 @@ from workflows.names import ACTIVITY_GENERATE, ACTIVITY_UNDERSTAND
 from workflows.taxonomy import taxonomy_path
 
 HEARTBEAT_EVERY_SECONDS = 2.0
+T = TypeVar("T")
 
 
 class Author(Protocol):
@@ -104,12 +105,17 @@ def check_size(content: SkillContent, limit: int = MAX_SKILL_BYTES) -> SkillCont
     return content
 
 
-def _counted(call: str, model: str, usage: TokenUsage) -> TokenUsage | None:
-    """The call's tokens, counted in the metrics; None when no model was called (offline)."""
-    if not usage.calls:
-        return None
-    record_tokens(call, model, usage)
-    return usage
+async def _author_call(call: str, model: str, detail: str,
+                       work: Awaitable[T]) -> tuple[T, TokenUsage | None]:
+    """Run one author call with heartbeats and its metrics; return its result and tokens
+    (None when no model was called: the offline author)."""
+    with llm_usage.counting() as usage:
+        async with heartbeating(detail), author_call(call, model):
+            result = await work
+    if not usage[0].calls:
+        return result, None
+    record_tokens(call, model, usage[0])
+    return result, usage[0]
 
 
 class AuthoringActivities:
@@ -120,18 +126,16 @@ class AuthoringActivities:
 
     @activity.defn(name=ACTIVITY_UNDERSTAND)
     async def understand_task(self, request: UnderstandInput) -> Understanding:
-        with llm_usage.counting() as usage:
-            async with heartbeating("understanding"), author_call("understand", self._model):
-                plan = await self._author.understand(request)
-        plan.usage = _counted("understand", self._model, usage[0])
+        plan, usage = await _author_call("understand", self._model, "understanding",
+                                         self._author.understand(request))
+        plan.usage = usage
         return rule_check(plan, request.task_description)
 
     @activity.defn(name=ACTIVITY_GENERATE)
     async def generate_skill(self, request: GenerateInput) -> SkillContent:
-        with llm_usage.counting() as usage:
-            async with heartbeating("generating"), author_call("generate", self._model):
-                content = await self._author.generate(request)
-        content.usage = _counted("generate", self._model, usage[0])
+        content, usage = await _author_call("generate", self._model, "generating",
+                                            self._author.generate(request))
+        content.usage = usage
         # Each version says who wrote it; a reviewer's own versions carry their user id.
         content.author = "offline" if self._model == "offline" else "model"
         return check_size(content)

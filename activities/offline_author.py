@@ -176,22 +176,8 @@ class OfflineAuthor:
         if constraints:
             body += ["## Requirements", "", *[f"- {c}" for c in constraints], ""]
         body += [
-            "## Examples",
-            "",
-            "**Input:**",
-            "",
-            f"> {plan.example_requests[0] if plan.example_requests else subject}",
-            "",
-            "**Output:**",
-            "",
-            f"A short summary of the {subject} result, the steps taken, and any open questions.",
-            "",
-            "## Edge Cases",
-            "",
-            "- The input is incomplete: list what is missing and stop before guessing.",
-            "- The request is outside this skill's scope: say so and suggest what fits.",
-            "- The result cannot be verified: report it as unverified.",
-            "",
+            *generic_examples_and_edge_cases(
+                plan.example_requests[0] if plan.example_requests else subject, subject),
             "## References",
             "",
             "- [Checklist](references/checklist.md): what to verify before answering.",
@@ -209,6 +195,30 @@ class OfflineAuthor:
             skill_md=render_skill_md(frontmatter, "\n".join(body)),
             files={"references/checklist.md": checklist},
         )
+
+
+def generic_examples_and_edge_cases(request: str, subject: str) -> list[str]:
+    """SKILL.md's Examples and Edge Cases sections as a template writes them: one example
+    whose output fits any task, and edge cases any skill has. The calibration set's generic
+    twins (`tests.calibration_table`) end with the same lines."""
+    return [
+        "## Examples",
+        "",
+        "**Input:**",
+        "",
+        f"> {request}",
+        "",
+        "**Output:**",
+        "",
+        f"A short summary of the {subject} result, the steps taken, and any open questions.",
+        "",
+        "## Edge Cases",
+        "",
+        "- The input is incomplete: list what is missing and stop before guessing.",
+        "- The request is outside this skill's scope: say so and suggest what fits.",
+        "- The result cannot be verified: report it as unverified.",
+        "",
+    ]
 
 
 def _questions() -> list[ClarifyingQuestion]:

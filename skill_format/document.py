@@ -78,22 +78,14 @@ class SkillFolder:
         exact = SKILL_MD if SKILL_MD in files else None
         variants = sorted(p for p in files if "/" not in p and p.lower() == SKILL_MD.lower())
         chosen = exact or (variants[0] if variants else None)
-        if chosen is None:
-            return cls(
-                folder_name,
-                None,
-                None,
-                files=MappingProxyType(files),
-                dirs=frozenset(dirs),
-                escapes=tuple(escapes),
-                missing_reason=f"no SKILL.md in '{path}'",
-            )
-        del files[chosen]
-        try:
-            text: str | None = real[chosen].read_text(encoding="utf-8")
-            reason = None
-        except (OSError, UnicodeDecodeError) as exc:
-            text, reason = None, f"{chosen} could not be read as UTF-8 text ({exc})"
+        text: str | None = None
+        unread: str | None = f"no SKILL.md in '{path}'"
+        if chosen is not None:
+            del files[chosen]
+            try:
+                text, unread = real[chosen].read_text(encoding="utf-8"), None
+            except (OSError, UnicodeDecodeError) as exc:
+                unread = f"{chosen} could not be read as UTF-8 text ({exc})"
         return cls(
             folder_name,
             text,
@@ -101,7 +93,7 @@ class SkillFolder:
             files=MappingProxyType(files),
             dirs=frozenset(dirs),
             escapes=tuple(escapes),
-            missing_reason=reason,
+            missing_reason=unread,
         )
 
 

@@ -69,11 +69,15 @@ class Finding(BaseModel):
     words: list[str] = Field(default_factory=list)
 
 
-class ValidationReport(BaseModel):
+# The verdict alone, what the skill library shows of a stored skill; the report extends it.
+class ValidationSummary(BaseModel):
     passed: bool
     score: float
     errors: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+
+
+class ValidationReport(ValidationSummary):
     checks: list[ValidationCheck] = Field(default_factory=list)
     score_parts: dict[str, float] = Field(default_factory=dict)
     trigger_cases: list[TriggerCase] = Field(default_factory=list)

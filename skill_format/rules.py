@@ -161,7 +161,18 @@ def _name_vague(name: str) -> str | None:
     return None
 
 
-NAME_RULES: tuple[tuple[str, Callable[[str], str | None], str], ...] = (
+# A rule: its check's name, the function that says what is wrong (None: nothing), and the
+# check's message when it passes.
+Rule = tuple[str, Callable[[str], str | None], str]
+
+
+def _errors(rules: tuple[Rule, ...], value: str) -> list[str]:
+    """What the error-level rules of `rules` find wrong with `value` (warnings left out)."""
+    return [message for check, rule, _ in rules
+            if CHECKS[check] == "error" and (message := rule(value))]
+
+
+NAME_RULES: tuple[Rule, ...] = (
     ("name_length", _name_length, f"Name is 1-{NAME_MAX} characters."),
     ("name_format", _name_format, "Name is lowercase ASCII kebab-case."),
     ("name_not_reserved", _name_reserved, "Name has no reserved word."),
@@ -173,7 +184,7 @@ def name_issues(name: str) -> list[str]:
     """Error-level problems with a skill name, ignoring the folder (for structure_fix)."""
     if not isinstance(name, str):
         return [f"Name must be a string, not {type(name).__name__} {name!r}."]
-    return [message for _, rule, _ in NAME_RULES if (message := rule(name))]
+    return _errors(NAME_RULES, name)
 
 
 # --------------------------------------------------------------------------- description rules
@@ -227,7 +238,7 @@ def _description_person(description: str) -> str | None:
     )
 
 
-DESCRIPTION_RULES: tuple[tuple[str, Callable[[str], str | None], str], ...] = (
+DESCRIPTION_RULES: tuple[Rule, ...] = (
     ("description_length", _description_length, f"Description is 1-{DESCRIPTION_MAX} chars."),
     ("description_no_angle_brackets", _description_angle_brackets, "Description has no < or >."),
     ("description_says_when", _description_when, "Description says when to use the skill."),
@@ -239,11 +250,7 @@ def description_issues(description: str) -> list[str]:
     """Error-level problems with a description (for structure_fix); warnings excluded."""
     if not isinstance(description, str):
         return [f"Description must be a string, not {type(description).__name__}."]
-    issues = [
-        message
-        for name, rule, _ in DESCRIPTION_RULES
-        if CHECKS[name] == "error" and (message := rule(description))
-    ]
+    issues = _errors(DESCRIPTION_RULES, description)
     if message := _description_triple_dash(description):
         issues.append(message)
     return issues

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from skill_format import SkillFolder, parse_skill, validate_folder_model
-from skill_format.models import ValidationReport
+from skill_format.models import ValidationReport, ValidationSummary
 from skill_store.paths import (
     DRAFTS_DIR,
     READ_SEGMENT,
@@ -58,13 +58,6 @@ class SkillEntry(BaseModel):
     job_id: str | None = None
     owner: str | None = None
     promoted_at: str | None = None
-
-
-class ValidationSummary(BaseModel):
-    passed: bool
-    score: float
-    errors: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
 
 
 class StoredSkill(BaseModel):

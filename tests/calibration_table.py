@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from activities.authoring import rule_check
-from activities.offline_author import OfflineAuthor
+from activities.offline_author import OfflineAuthor, generic_examples_and_edge_cases
 from skill_format import render_skill_md, split_skill_md, validate_content, validate_folder
 from skill_format.frontmatter import parse_frontmatter
 from skill_format.models import SkillContent, ValidationReport
@@ -93,22 +93,7 @@ def generic_body(name: str, description: str) -> str:
             "4. Check the result carefully before answering.",
             "5. Report what was done, what was assumed and what the user should check.",
             "",
-            "## Examples",
-            "",
-            "**Input:**",
-            "",
-            f"> Can you help me with {subject}?",
-            "",
-            "**Output:**",
-            "",
-            f"A short summary of the {subject} result, the steps taken, and any open questions.",
-            "",
-            "## Edge Cases",
-            "",
-            "- The input is incomplete: list what is missing and stop before guessing.",
-            "- The request is outside this skill's scope: say so and suggest what fits.",
-            "- The result cannot be verified: report it as unverified.",
-            "",
+            *generic_examples_and_edge_cases(f"Can you help me with {subject}?", subject),
         ]
     )
 

@@ -9,43 +9,34 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 
-def _model_call_options(maximum_attempts: int) -> dict[str, Any]:
-    """A model call: allow minutes, notice a dead worker within seconds, back off on retry."""
+def _options(start_to_close: timedelta, first_retry: timedelta, longest_retry: timedelta,
+             attempts: int) -> dict[str, Any]:
+    """An activity that heartbeats: a dead worker is noticed within seconds; retries back off
+    (RetryPolicy's default coefficient, 2.0) from `first_retry` up to `longest_retry`."""
     return {
-        "start_to_close_timeout": timedelta(minutes=5),
+        "start_to_close_timeout": start_to_close,
         "heartbeat_timeout": timedelta(seconds=10),
         "retry_policy": RetryPolicy(
-            initial_interval=timedelta(seconds=1),
-            backoff_coefficient=2.0,
-            maximum_interval=timedelta(seconds=30),
-            maximum_attempts=maximum_attempts,
+            initial_interval=first_retry,
+            maximum_interval=longest_retry,
+            maximum_attempts=attempts,
         ),
     }
 
 
-# Authoring is one model call.
-AUTHOR_OPTIONS: dict[str, Any] = _model_call_options(maximum_attempts=4)
+# Authoring is one model call: allow minutes, back off on retry.
+AUTHOR_OPTIONS: dict[str, Any] = _options(
+    timedelta(minutes=5), timedelta(seconds=1), timedelta(seconds=30), attempts=4)
 FILE_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "heartbeat_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(milliseconds=500),
-        maximum_interval=timedelta(seconds=10),
-        maximum_attempts=10,
-    ),
+    **_options(timedelta(seconds=60), timedelta(milliseconds=500), timedelta(seconds=10),
+               attempts=10),
     # A cancelled save must have stopped writing before the draft is removed.
     "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 }
 # One refinement round is one model call: a retry repeats only the round it was in.
-REFINE_OPTIONS: dict[str, Any] = _model_call_options(maximum_attempts=3)
+REFINE_OPTIONS: dict[str, Any] = _options(
+    timedelta(minutes=5), timedelta(seconds=1), timedelta(seconds=30), attempts=3)
 # The judge is optional: it never fails a job (its activity reports its own failure), so
 # its retries only cover a worker lost mid-call.
-JUDGE_OPTIONS: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=5),
-    "heartbeat_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1),
-        maximum_interval=timedelta(seconds=10),
-        maximum_attempts=3,
-    ),
-}
+JUDGE_OPTIONS: dict[str, Any] = _options(
+    timedelta(minutes=5), timedelta(seconds=1), timedelta(seconds=10), attempts=3)

@@ -10,7 +10,6 @@ and `ask` notices. The pure rules (which answers a prompt accepts, its schema) a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,12 +29,12 @@ with workflow.unsafe.imports_passed_through():
         rewind_refusal,
         waiting_status,
     )
+    from workflows.job_part import JobPart
     from workflows.models import (
         HitlAction,
         HitlPrompt,
         HitlResponse,
         HitlType,
-        JobState,
         JobStatus,
         RewindRequest,
     )
@@ -61,16 +60,11 @@ class Rewound(Exception):
         self.request = request
 
 
-class Checkpoints:
+class Checkpoints(JobPart):
     """One job's checkpoints. `answer` and `rewind` are what the handlers recorded."""
 
-    def __init__(self, state: JobState, record: Callable[..., None],
-                 publish: Callable[[], None]) -> None:
-        self._state = state
-        self._record = record
-        self._publish = publish
-        self.answer: HitlResponse | None = None
-        self.rewind: RewindRequest | None = None
+    answer: HitlResponse | None = None
+    rewind: RewindRequest | None = None
 
     # ------------------------------------------------------------------ the main method's side
 

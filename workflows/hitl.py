@@ -185,6 +185,12 @@ class Refusal:
         raise ApplicationError(self.message, type=self.kind, non_retryable=True)
 
 
+def refuse_if(refusal: Refusal | None) -> None:
+    """An update validator's whole body: refuse the message when a rule says why."""
+    if refusal:
+        refusal.refuse()
+
+
 PROMOTION_RUNNING = Refusal("promotion_in_progress", "A promotion of this job is already running.")
 # The API turns this one into its plain 404 (the body of an unknown job), never a 403.
 NOT_FOUND = "not_found"

@@ -262,6 +262,16 @@ class VersionRecord(VersionInfo):
     sha256: str | None = None
 
 
+def _copied(part: str, field: str, returns: Any) -> Any:
+    """A derived field of `JobBase`: `field` of its optional `part`, None while it has none."""
+
+    def read(self: BaseModel) -> Any:
+        value = getattr(self, part)
+        return None if value is None else getattr(value, field)
+
+    return computed_field(property(read), return_type=returns)
+
+
 class JobBase(BaseModel):
     """What a job's state and its view share: each fact stored once, its copies derived.
 
@@ -304,25 +314,10 @@ class JobBase(BaseModel):
     refine_rounds: list[RefineRound] = Field(default_factory=list)
     token_usage: dict[str, TokenUsage] = Field(default_factory=dict)
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def hitl_type(self) -> HitlType | None:
-        return self.prompt.type if self.prompt else None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def skill_name(self) -> str | None:
-        return self.understanding.skill_name if self.understanding else None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def intended_taxonomy_path(self) -> str | None:
-        return self.understanding.taxonomy_path if self.understanding else None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def validation_passed(self) -> bool | None:
-        return self.validation.passed if self.validation else None
+    hitl_type = _copied("prompt", "type", HitlType | None)
+    skill_name = _copied("understanding", "skill_name", str | None)
+    intended_taxonomy_path = _copied("understanding", "taxonomy_path", str | None)
+    validation_passed = _copied("validation", "passed", bool | None)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -330,10 +325,7 @@ class JobBase(BaseModel):
         return None if self.validation is None else (
             "passed" if self.validation.passed else "failed")
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def validation_score(self) -> float | None:
-        return self.validation.score if self.validation else None
+    validation_score = _copied("validation", "score", float | None)
 
 
 class JobState(JobBase):

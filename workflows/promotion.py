@@ -8,7 +8,6 @@ and the `promote` update hands a request over with `requested` and waits for the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -18,23 +17,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows import names
     from workflows.activity_options import FILE_OPTIONS
     from workflows.hitl import Refusal, promotion_refusal
-    from workflows.models import DeleteDraftInput, JobState, Understanding
+    from workflows.job_part import JobPart
+    from workflows.models import DeleteDraftInput, Understanding
     from workflows.promotion_models import PromoteInput, PromoteRequest, PromoteResult
 
 # A draft still unpromoted when the window closes is deleted.
 PATCH_EXPIRE_DRAFT = "expire-unpromoted-draft"
 
 
-class PromotionWindow:
+class PromotionWindow(JobPart):
     """One job's promotion: `request` is what the update handed over, `outcome` its answer."""
 
-    def __init__(self, state: JobState, record: Callable[..., None],
-                 publish: Callable[[], None]) -> None:
-        self._state = state
-        self._record = record
-        self._publish = publish
-        self.request: PromoteRequest | None = None
-        self.outcome: PromoteResult | ApplicationError | None = None
+    request: PromoteRequest | None = None
+    outcome: PromoteResult | ApplicationError | None = None
 
     async def offer(self, plan: Understanding) -> None:
         """Stay open so promotion runs here, keeping the job's state and the files in step."""

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ValidationReport,
     )
     from workflows.activity_options import AUTHOR_OPTIONS, JUDGE_OPTIONS, REFINE_OPTIONS
+    from workflows.job_part import JobPart
     from workflows.models import JobState, SkillContent, Understanding
     from workflows.refine_models import (
         JudgeInput,
@@ -42,16 +43,14 @@ MODEL_AUTHOR = "model"
 TOTAL = "total"
 
 
-class Refinement:
+class Refinement(JobPart):
     """One job's loop. The workflow hands it the callbacks that change its state."""
 
     def __init__(self, state: JobState, record: Callable[..., None],
                  publish: Callable[[], None],
                  new_version: Callable[[SkillContent, str | None], None],
                  verdict: Callable[[ValidationReport], None]) -> None:
-        self._state = state
-        self._record = record
-        self._publish = publish
+        super().__init__(state, record, publish)
         self._new_version = new_version
         self._verdict = verdict
 

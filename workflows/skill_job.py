@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import cancelled_run, job_metrics, names, prompt_data
     from workflows.activity_options import AUTHOR_OPTIONS, FILE_OPTIONS
     from workflows.checkpoints import Checkpoints, JobCancelled, Rewound
-    from workflows.hitl import PROMOTION_RUNNING
+    from workflows.hitl import PROMOTION_RUNNING, refuse_if
     from workflows.models import (
         DeleteDraftInput,
         EventsPage,
@@ -335,9 +335,7 @@ class SkillJob:
 
     @submit_hitl_response.validator
     def _validate_hitl_response(self, response: HitlResponse) -> None:
-        refusal = self._checkpoints.update_refusal(response)
-        if refusal:
-            refusal.refuse()
+        refuse_if(self._checkpoints.update_refusal(response))
 
     @workflow.signal(name=names.SIGNAL_HITL_RESPONSE)
     def hitl_response(self, response: HitlResponse) -> None:
@@ -351,9 +349,7 @@ class SkillJob:
 
     @rewind.validator
     def _validate_rewind(self, request: RewindRequest) -> None:
-        refusal = self._checkpoints.rewind_refusal(request)
-        if refusal:
-            refusal.refuse()
+        refuse_if(self._checkpoints.rewind_refusal(request))
 
     @workflow.update(name=names.UPDATE_PROMOTE)
     async def promote(self, request: PromoteRequest) -> PromoteResult:
@@ -364,9 +360,7 @@ class SkillJob:
 
     @promote.validator
     def _validate_promote(self, request: PromoteRequest) -> None:
-        refusal = self._promotion.refusal(request)
-        if refusal:
-            refusal.refuse()
+        refuse_if(self._promotion.refusal(request))
 
     @workflow.query(name=names.QUERY_GET_EVENTS)
     def get_events(self, after: int) -> EventsPage:
