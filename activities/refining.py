@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -19,11 +19,15 @@ from temporalio.exceptions import ApplicationError
 from activities import llm_usage
 from activities.authoring import check_size, heartbeating
 from activities.metrics import author_call, record_tokens
-from activities.rubric_judge import RubricJudge, judged_report
+from activities.rubric import judged_report
 from skill_format.models import Finding, SkillContent
 from workflows.activity_models import Understanding
 from workflows.names import ACTIVITY_JUDGE_DRAFT, ACTIVITY_REFINE_DRAFT
 from workflows.refine_models import JUDGE_PART, JudgeInput, JudgeResult, RefineInput
+
+if TYPE_CHECKING:
+    # The judge's model library is imported only where a judge is made (activities.authors).
+    from activities.rubric_judge import RubricJudge
 
 log = logging.getLogger("skill_fleet.refining")
 

@@ -1,0 +1,27 @@
+"""A worker without a model imports no model library: pydantic-ai alone costs a second and a
+half of CPU at every worker start, and the suite and a scaled-out fleet start many workers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint(*sys.modules)"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    return set(out.split())
+
+
+def test_the_offline_worker_does_not_import_pydantic_ai() -> None:
+    loaded = _modules_after("import worker")
+    assert "worker" in loaded and "activities.refining" in loaded
+    assert not {m for m in loaded if m.split(".")[0] == "pydantic_ai"}
+
+
+def test_a_judge_brings_its_library_when_it_is_made() -> None:
+    loaded = _modules_after(
+        "from activities.authors import make_judge\nfrom common.settings import Settings\n"
+        "make_judge(Settings(judge_model='openai:judge', llm_base_url='http://127.0.0.1:9/v1', "
+        "llm_api_key='k'))")
+    assert "pydantic_ai" in loaded and "activities.rubric_judge" in loaded
