@@ -18,10 +18,3 @@ def test_the_offline_worker_does_not_import_pydantic_ai() -> None:
     assert "worker" in loaded and "activities.refining" in loaded
     assert not {m for m in loaded if m.split(".")[0] == "pydantic_ai"}
 
-
-def test_a_judge_brings_its_library_when_it_is_made() -> None:
-    loaded = _modules_after(
-        "from activities.authors import make_judge\nfrom common.settings import Settings\n"
-        "make_judge(Settings(judge_model='openai:judge', llm_base_url='http://127.0.0.1:9/v1', "
-        "llm_api_key='k'))")
-    assert "pydantic_ai" in loaded and "activities.rubric_judge" in loaded
