@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +29,7 @@ from activities.offline_author import OfflineAuthor
 from activities.validation import validate_skill
 from activities.webhook_policy import REFUSED, REFUSED_TYPE
 from api.job_gateway import JobGateway, sa_initial
-from common import search_attributes as sa
 from common.settings import Settings
-from devstack.temporal_server import temporal_binary
 from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names
 from workflows.models import JobInput, JobState, JobView, WebhookInput
@@ -61,16 +58,9 @@ class RecordingDelivery:
         return [r for r in self.requests if r.target == target]
 
 
-@pytest.fixture(scope="module")
-async def client() -> AsyncIterator[Client]:
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter, dev_server_existing_path=temporal_binary(),
-        search_attributes=sa.ALL, ui=False, dev_server_log_level="error",
-    )
-    try:
-        yield env.client
-    finally:
-        await env.shutdown()
+@pytest.fixture
+def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
 
 
 async def run_job(client: Client, skills_root: Path, delivery: RecordingDelivery,

@@ -1,7 +1,7 @@
-"""Fixtures of the fast workflow layer: one real Temporal dev server, a worker per test.
+"""Fixtures of the fast workflow layer: a worker per test on the session's dev server.
 
-The server is the real `temporal` binary (no download, so no `start_time_skipping`),
-started once per session in-process; each test gets its own task queue and a worker
+The server (`tests/fast/conftest.py`) is the real `temporal` binary, started once per
+session; each test gets its own task queue and a worker
 running the real `SkillJob` with real or stub activities. Durations come from the job's
 input, so deadlines, reminders and the promotion window last a second, not a day.
 """
@@ -18,37 +18,12 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from common import search_attributes as sa
-from devstack.temporal_server import temporal_binary
 from tests.fast.workflow.jobs import Harness, StartHarness, real_activities
 from workflows.skill_job import SkillJob
-
-# The server reads timers this far ahead (default 1 s), so without it every timer shorter
-# than a second fires after a full second: a 0.3 s deadline would last 1 s.
-TIMER_SHIFT_KEY = "history.timerProcessorMaxTimeShift"
-TIMER_SHIFT = '"10ms"'
-
-
-@pytest.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    """One dev server for the whole session: starting it costs about a second."""
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=temporal_binary(),
-        search_attributes=sa.ALL,
-        ui=False,
-        dev_server_log_level="error",
-        dev_server_extra_args=["--dynamic-config-value", f"{TIMER_SHIFT_KEY}={TIMER_SHIFT}"],
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture
