@@ -61,14 +61,8 @@ def test_render_parse_round_trip_keeps_strings(value: str) -> None:
     text = render_skill_md(frontmatter, BODY)
     parsed = parse_frontmatter(text)
     assert parsed == frontmatter
-    assert list(parsed) == [
-        "name",
-        "description",
-        "license",
-        "compatibility",
-        "allowed-tools",
-        "metadata",
-    ]
+    # The order written here, not the product's KEY_ORDER: the test pins the fact.
+    assert list(parsed) == "name description license compatibility allowed-tools metadata".split()
     _, body = split_skill_md(text)
     assert body.strip() == BODY.strip()
 
