@@ -72,7 +72,7 @@ class PromotionActivities:
             draft = safe_join(self._root, [DRAFTS_DIR, request.job_id, *segments])
             target = safe_join(self._root, segments)
         except UnsafePathError as err:
-            raise _refuse("UnsafePath", str(err)) from err
+            raise _refuse("unsafe_path", str(err)) from err
 
         with index_lock(self._root, on_wait=activity.heartbeat):
             marker = read_marker(target) or {}
@@ -113,31 +113,31 @@ class PromotionActivities:
             ancestor = base.joinpath(*segments[:depth])
             if (ancestor / SKILL_MD).exists():
                 raise _refuse(
-                    "TargetExists",
+                    "target_exists",
                     f"{where} would nest inside the skill {'/'.join(segments[:depth])}.",
                 )
         if not target.exists():
             return
         if not target.is_dir() or not (target / SKILL_MD).is_file():
             raise _refuse(
-                "TargetExists", f"{where} exists and is not a skill folder; it is never replaced."
+                "target_exists", f"{where} exists and is not a skill folder; it is never replaced."
             )
         owner, job_id = self._recorded_owner(target, where)
         if not request.admin:
             if owner is None and job_id != request.job_id:
                 raise _refuse(
-                    "NotOwner",
+                    "not_owner",
                     f"The skill at {where} has no recorded owner; only an admin may replace it.",
                 )
             if owner is not None and owner != request.owner:
                 raise _refuse(
-                    "NotOwner",
+                    "not_owner",
                     f"The skill at {where} belongs to another user; only its owner or an "
                     "admin may replace it.",
                 )
         if not request.overwrite:
             raise _refuse(
-                "TargetExists",
+                "target_exists",
                 f"A skill already exists at {where}; promote with overwrite=true to replace it "
                 "(the current version is kept under _versions/).",
             )
@@ -167,7 +167,7 @@ class PromotionActivities:
             taken = names & {entry.name, entry.taxonomy_path.rsplit("/", 1)[-1]}
             if taken:
                 raise _refuse(
-                    "NameTaken",
+                    "name_taken",
                     f"A skill named {sorted(taken)[0]!r} already exists at "
                     f"{entry.taxonomy_path}; skill names are unique in the library (agents "
                     "load skills by name). Rewind the job with another skill_name.",
@@ -217,7 +217,7 @@ def _refuse_links(draft: Path) -> None:
             path = Path(folder) / name
             if path.is_symlink() or not (path.is_dir() or path.is_file()):
                 raise _refuse(
-                    "UnsafePath",
+                    "unsafe_path",
                     f"The draft holds {path.name!r}, which is not a regular file or folder.",
                 )
 

@@ -24,7 +24,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from api.errors import ApiError
-from api.refusal_status import REFUSAL_STATUS
+from api.refusal_status import REFUSAL_STATUS, published_reason
 from api.temporal_errors import job_missing, temporal_error
 from workflows import names
 from workflows.hitl import NOT_FOUND
@@ -99,7 +99,8 @@ async def _send(gateway: JobGateway, handle: WorkflowHandle[Any, Any], job_id: s
         if kind == NOT_FOUND:
             raise ApiError(404, f"Job {job_id} not found.") from err
         if isinstance(cause, ApplicationError) and kind in REFUSAL_STATUS:
-            raise ApiError(REFUSAL_STATUS[kind], cause.message, reason=kind) from err
+            raise ApiError(REFUSAL_STATUS[kind], cause.message,
+                           reason=published_reason(kind)) from err
         if response.caller is not None and OLD_WORKER_REFUSAL in str(cause or ""):
             raise _OldWorker from err
         await gateway.view(job_id, owner)  # another user's job (or another type): 404

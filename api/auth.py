@@ -66,7 +66,7 @@ def hash_key(key: str) -> str:
 NO_KEYS = (
     "No API keys configured. Refusing to start: without keys every caller would be an "
     "admin. Set SKILL_FLEET_API_KEYS_FILE (or SKILL_FLEET_API_KEYS) to a JSON list of "
-    "entries (python -m api.auth generate USER [ROLE] prints one), or set "
+    "entries (python -m api.keys_cli generate USER [ROLE] prints one), or set "
     "SKILL_FLEET_OPEN_MODE=1 to run in open local mode (loopback clients only)."
 )
 
@@ -111,7 +111,7 @@ class ApiKeys:
         if not keys:
             raise KeysConfigError(
                 f"{source} holds no keys. Refusing to start: without keys every caller "
-                "would be an admin. Add an entry (python -m api.auth generate USER [ROLE] "
+                "would be an admin. Add an entry (python -m api.keys_cli generate USER [ROLE] "
                 "prints one), or unset it and set SKILL_FLEET_OPEN_MODE=1 for open local "
                 "mode on loopback."
             )
@@ -177,6 +177,6 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 if __name__ == "__main__":
-    from api.keys_cli import main
-
-    raise SystemExit(main())
+    # The key tool was `python -m api.auth`; it imports this module, so it is its own entry.
+    raise SystemExit("The key tool is `python -m api.keys_cli generate USER [ROLE]` "
+                     "(or `hash USER [ROLE]`).")

@@ -14,7 +14,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Protocol
+from typing import Any, Protocol
+
+from fastapi import Query
 
 from api.errors import ApiError
 from workflows.models import MAX_ANSWER_WAIT_SECONDS, JobView
@@ -22,6 +24,14 @@ from workflows.models import MAX_ANSWER_WAIT_SECONDS, JobView
 log = logging.getLogger(__name__)
 # The same bound as answers' `?wait` (and the same per-user wait slots, `api.limits`).
 MAX_CREATE_WAIT_SECONDS = MAX_ANSWER_WAIT_SECONDS
+
+
+def wait_query(until: str, otherwise: str) -> Any:
+    """The `?wait=` seconds of a create or an answer, with the same bound; the description
+    says what the reply waits `until` and when it goes at once (`otherwise`)."""
+    return Query(ge=0, le=MAX_ANSWER_WAIT_SECONDS,
+                 description=f"Hold the reply up to this many seconds until {until}; 0 replies "
+                             f"as soon as {otherwise}.")
 
 
 class ViewFollower(Protocol):

@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.http_middleware import HttpMiddleware
 
 log = logging.getLogger("skill_fleet.api")
 
@@ -28,16 +30,10 @@ class ApiError(Exception):
         self.details = details
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Give every request an id (or keep a sane caller-supplied one) and echo it back."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         supplied = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         # ASCII only: a Latin-1 byte would be echoed back re-encoded, as another id.
         sane = 0 < len(supplied) <= 64 and supplied.isascii() and supplied.isprintable()

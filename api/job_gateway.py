@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -41,7 +41,11 @@ from api.history_follow import follow_view_counts
 from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
 from api.job_reads import DESCRIBES, SingleFlight
 from api.metrics import JOBS_CREATED
-from api.refusal_status import PROMOTE_REFUSAL_STATUS, REWIND_REFUSAL_STATUS
+from api.refusal_status import (
+    PROMOTE_REFUSAL_STATUS,
+    REWIND_REFUSAL_STATUS,
+    published_reason,
+)
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
 from common import search_attributes as sa
@@ -79,6 +83,17 @@ def parse_job_id(job_id: str) -> str:
 def _unavailable(err: RPCError) -> ApiError:
     """Unreachable, timed out, namespace misconfigured, ...: see `api.temporal_errors`."""
     return temporal_error(err)
+
+
+def _refused(err: WorkflowUpdateFailedError, statuses: Mapping[str, int],
+             fallback: str) -> ApiError:
+    """A refused update as the API's error: a named refusal with its status and reason,
+    anything else a 409 that says what failed."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type in statuses:
+        return ApiError(statuses[cause.type], cause.message,
+                        reason=published_reason(cause.type))
+    return ApiError(409, f"{fallback}: {cause or err}")
 
 
 class JobGateway:
@@ -279,11 +294,7 @@ class JobGateway:
                 rpc_timeout=self._timeout,
             )
         except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type in PROMOTE_REFUSAL_STATUS:
-                raise ApiError(PROMOTE_REFUSAL_STATUS[cause.type], cause.message,
-                               reason=cause.type) from err
-            raise ApiError(409, f"Promotion failed: {cause or err}") from err
+            raise _refused(err, PROMOTE_REFUSAL_STATUS, "Promotion failed") from err
         except (WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as err:
             desc, view = await self._describe(job_id, owner)
             if desc.status != WorkflowExecutionStatus.RUNNING:  # it closed meanwhile
@@ -302,11 +313,7 @@ class JobGateway:
                 names.UPDATE_REWIND, request, result_type=RewindAck, rpc_timeout=self._timeout,
             )
         except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type in REWIND_REFUSAL_STATUS:
-                raise ApiError(REWIND_REFUSAL_STATUS[cause.type], cause.message,
-                               reason=cause.type) from err
-            raise ApiError(409, f"The rewind was not applied: {cause or err}") from err
+            raise _refused(err, REWIND_REFUSAL_STATUS, "The rewind was not applied") from err
         except WorkflowUpdateRPCTimeoutOrCancelledError as err:
             raise ApiError(503, "No worker took the rewind in time; retry.") from err
         except RPCError as err:

@@ -1,10 +1,10 @@
-"""`python -m api.auth`: make API keys and their keys-file entries, keys never on argv.
+"""`python -m api.keys_cli`: make API keys and their keys-file entries, keys never on argv.
 
-    python -m api.auth generate USER [ROLE]             a new random key, printed once
-    python -m api.auth hash USER [ROLE] [--key-file F]  an entry for a key read from F or stdin
+    python -m api.keys_cli generate USER [ROLE]             a new random key, printed once
+    python -m api.keys_cli hash USER [ROLE] [--key-file F]  an entry for a key read from F or stdin
 
 A key given as an argument is readable by every local user (`ps`, /proc) and stays in
-shell history, so the old form `python -m api.auth KEY USER [ROLE]` still works but warns.
+shell history, so the old form `python -m api.keys_cli KEY USER [ROLE]` still works but warns.
 `generate` prints two lines on stdout: the key (give it to USER; it is stored nowhere) and
 the JSON entry for SKILL_FLEET_API_KEYS_FILE, which holds only the key's SHA-256.
 """
@@ -27,7 +27,7 @@ from api.auth import ApiKeyEntry, hash_key
 KEY_BYTES = 32  # 256 bits of entropy, 43 URL-safe characters
 COMMANDS = ("generate", "hash")
 LEGACY_WARNING = ("warning: a key on the command line is visible to other local users and "
-                  "kept in shell history; use `python -m api.auth generate USER [ROLE]`, or "
+                  "kept in shell history; use `python -m api.keys_cli generate USER [ROLE]`, or "
                   "`hash USER [ROLE]` with the key on stdin or in --key-file.")
 
 
@@ -67,7 +67,7 @@ def read_key(key_file: Path | None, stdin: TextIO) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m api.auth", description="Make API keys and keys-file entries.")
+        prog="python -m api.keys_cli", description="Make API keys and keys-file entries.")
     commands = parser.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="a new random key for USER, printed once")
     hashing = commands.add_parser("hash", help="the entry of a key read from stdin or a file")

@@ -15,12 +15,13 @@ The bind address is checked before the server starts (`open_mode_bind_error`).
 from __future__ import annotations
 
 import ipaddress
-import json
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import runs_open
+from api.http_middleware import send_error
+from api.refusal_status import published_reason
 from common.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -75,7 +76,7 @@ def open_mode_bind_error(settings: Settings, host: str | None = None) -> str | N
     return (f"Refusing to start: open local mode (SKILL_FLEET_OPEN_MODE=1, no API keys) "
             f"would serve every caller as an admin on {host}. Bind to 127.0.0.1 "
             "(SKILL_FLEET_API_HOST / --host), or configure keys: SKILL_FLEET_API_KEYS_FILE "
-            "(python -m api.auth generate USER admin).")
+            "(python -m api.keys_cli generate USER admin).")
 
 
 class LocalGuardMiddleware:
@@ -91,37 +92,28 @@ class LocalGuardMiddleware:
             await self.app(scope, receive, send)
             return
         reason, message = refusal
-        body = json.dumps({
-            "error": message,
-            "request_id": scope.get("state", {}).get("request_id", ""),
-            "details": {"reason": reason},
-        }).encode()
-        await send({"type": "http.response.start", "status": 403, "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(scope, send, 403, message, published_reason(reason))
 
     def refusal(self, scope: Scope) -> tuple[str, str] | None:
-        """(reason, message) when the request is refused, else None."""
+        """(refusal name, message) when the request is refused, else None."""
         headers: dict[bytes, list[str]] = {}
         for name, value in scope.get("headers", []):
             headers.setdefault(name.lower(), []).append(value.decode("latin-1"))
         if self.open_mode:
             client = scope.get("client")
             if client is not None and not is_loopback(str(client[0])):
-                return ("NonLoopbackClient", "This API runs in open local mode "
+                return ("non_loopback_client", "This API runs in open local mode "
                         "(no API keys) and serves only clients on this machine.")
             hosts = headers.get(b"host", [])
             host = host_of(hosts[0]) if len(hosts) == 1 else None
             if host is None or not is_loopback(host):
-                return ("ForeignHost", "This API runs in open local mode (no API keys) and "
+                return ("foreign_host", "This API runs in open local mode (no API keys) and "
                         "answers only to Host: localhost, 127.0.0.1 or [::1].")
         if scope.get("method", "GET") in SAFE_METHODS:
             return None
         if any(v.strip().lower() == "cross-site" for v in headers.get(b"sec-fetch-site", [])):
-            return ("CrossSite", "Cross-site requests may not change anything here.")
+            return ("cross_site", "Cross-site requests may not change anything here.")
         if self.open_mode and any(not is_loopback_origin(v) for v in headers.get(b"origin", [])):
-            return ("CrossSite", "In open local mode only pages served from this machine "
+            return ("cross_site", "In open local mode only pages served from this machine "
                     "(a loopback Origin) may change anything.")
         return None

@@ -30,8 +30,9 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.http_middleware import HttpMiddleware
 from api.metrics_dir import MULTIPROC_DIR
 from common.job_terms import JOB_ID
 from common.logging import bind
@@ -135,20 +136,14 @@ def route_template(scope: Scope) -> str:
     return UNMATCHED_ROUTE
 
 
-class RequestTelemetryMiddleware:
+class RequestTelemetryMiddleware(HttpMiddleware):
     """Time each request once for the metrics and the access log; bind ids for its logs.
 
     Sits inside RequestIdMiddleware (which puts the id in scope state) so every log line
     of the request carries `request_id`, and `job_id` when the path names a job.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request_id = scope.get("state", {}).get("request_id")
         job_id = job_id_in(scope["path"])

@@ -8,9 +8,10 @@ a request is refused (400, reason UnsafePath) instead of being taken as another 
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.http_middleware import send_error
+from api.refusal_status import published_reason
 
 LINE_BREAKS = ("\n", "\r")
 
@@ -24,13 +25,7 @@ class LineBreakPathMiddleware:
         if not any(c in path for c in LINE_BREAKS):
             await self.app(scope, receive, send)
             return
-        body = json.dumps({
-            "error": "The request path contains a line break (CR or LF); no resource has one.",
-            "request_id": scope.get("state", {}).get("request_id", ""),
-            "details": {"reason": "UnsafePath"},
-        }).encode()
-        await send({"type": "http.response.start", "status": 400, "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(
+            scope, send, 400,
+            "The request path contains a line break (CR or LF); no resource has one.",
+            published_reason("unsafe_path"))

@@ -117,16 +117,27 @@ async def create(http: httpx.AsyncClient, user: str, rec: HttpJobRecorder | None
     job ended, so the client learns it without polling.
     """
     body = {"task_description": TASK, "user_id": user, **options}
+    return await _post_retrying(http, f"{API}/skills/create", "POST /skills/create", body, wait,
+                                rec, ok=202, attempts=20, pause=0.2, what="create")
+
+
+async def _post_retrying(http: httpx.AsyncClient, path: str, route: str, body: dict[str, Any],
+                         wait: float, rec: HttpJobRecorder | None, *, ok: int, attempts: int,
+                         pause: float, what: str, count_errors: bool = False) -> dict[str, Any]:
+    """POST `body` (`?wait=` when given) until the reply is `ok`, retrying a 503 (no worker
+    took it in time) up to `attempts` times, `pause` s apart; the reply's body."""
     params = {"wait": wait} if wait else None
-    for attempt in range(20):
-        r = await http.post(f"{API}/skills/create", json=body, params=params)
+    for attempt in range(attempts):
+        r = await http.post(path, json=body, params=params)
         if rec is not None:
-            rec.count("POST /skills/create")
-        if r.status_code == 202:
+            rec.count(route)
+        if r.status_code == ok:
             return r.json()
-        if r.status_code != 503 or attempt == 19:
-            raise BenchError(f"create: {r.status_code} {r.text[:300]}")
-        await asyncio.sleep(0.2)
+        if rec is not None and count_errors:
+            rec.error(f"{what}_{r.status_code}")
+        if r.status_code != 503 or attempt == attempts - 1:
+            raise BenchError(f"{what}: {r.status_code} {r.text[:300]}")
+        await asyncio.sleep(pause)
     raise AssertionError
 
 
@@ -156,48 +167,58 @@ async def _poll_get(http: httpx.AsyncClient, url: str, deadline: float,
             await asyncio.sleep(poll)
 
 
+async def _poll_json(http: httpx.AsyncClient, path: str, route: str, within: float,
+                     poll: float, rec: HttpJobRecorder | None,
+                     seen: Callable[[dict[str, Any]], dict[str, Any] | None],
+                     late: str) -> dict[str, Any]:
+    """GET `path` every `poll` s until `seen(body)` returns something; 503 is waited out,
+    another status is an error, and `within` s without it raise `late`."""
+    deadline = time.monotonic() + within
+    while True:
+        r = await _poll_get(http, path, deadline, poll)
+        if rec is not None:
+            rec.count(route)
+        if r.status_code == 200:
+            found = seen(r.json())
+            if found is not None:
+                return found
+        elif r.status_code != 503:
+            raise BenchError(f"{route}: {r.status_code} {r.text[:300]}")
+        if time.monotonic() > deadline:
+            raise BenchError(late)
+        await asyncio.sleep(poll)
+
+
 async def wait_prompt(http: httpx.AsyncClient, job_id: str, after: int,
                       within: float = 300.0, poll: float = POLL_SECONDS,
                       rec: HttpJobRecorder | None = None) -> dict[str, Any]:
     """Poll GET /hitl/{id}/prompt until a prompt newer than `after` is visible."""
-    deadline = time.monotonic() + within
-    while True:
-        r = await _poll_get(http, f"{API}/hitl/{job_id}/prompt", deadline, poll)
-        if rec is not None:
-            rec.count("GET /hitl/{id}/prompt")
-        if r.status_code == 200:
-            body = r.json()
-            prompt = body.get("prompt")
-            if prompt and prompt["prompt_id"] > after:
-                return prompt
-            if body.get("status") in TERMINAL:
-                raise BenchError(f"job {job_id} ended ({body.get('status')}) waiting for a prompt")
-        elif r.status_code != 503:
-            raise BenchError(f"prompt: {r.status_code} {r.text[:300]}")
-        if time.monotonic() > deadline:
-            raise BenchError(f"job {job_id}: no prompt after {after} in {within}s")
-        await asyncio.sleep(poll)
+    def seen(body: dict[str, Any]) -> dict[str, Any] | None:
+        prompt = body.get("prompt")
+        if prompt and prompt["prompt_id"] > after:
+            return prompt
+        if body.get("status") in TERMINAL:
+            raise BenchError(f"job {job_id} ended ({body.get('status')}) waiting for a prompt")
+        return None
+
+    return await _poll_json(http, f"{API}/hitl/{job_id}/prompt", "GET /hitl/{id}/prompt",
+                            within, poll, rec, seen,
+                            f"job {job_id}: no prompt after {after} in {within}s")
 
 
 async def wait_status(http: httpx.AsyncClient, job_id: str, wanted: set[str],
                       within: float = 300.0, poll: float = POLL_SECONDS,
                       rec: HttpJobRecorder | None = None) -> dict[str, Any]:
-    deadline = time.monotonic() + within
-    while True:
-        r = await _poll_get(http, f"{API}/jobs/{job_id}", deadline, poll)
-        if rec is not None:
-            rec.count("GET /jobs/{id}")
-        if r.status_code == 200:
-            job = r.json()
-            if job["status"] in wanted:
-                return job
-            if job["status"] in TERMINAL:
-                raise BenchError(f"job {job_id} ended {job['status']}: {job.get('error')}")
-        elif r.status_code != 503:
-            raise BenchError(f"job: {r.status_code} {r.text[:300]}")
-        if time.monotonic() > deadline:
-            raise BenchError(f"job {job_id}: not {sorted(wanted)} in {within}s")
-        await asyncio.sleep(poll)
+    """Poll GET /jobs/{id} until the job's status is one of `wanted`."""
+    def seen(job: dict[str, Any]) -> dict[str, Any] | None:
+        if job["status"] in wanted:
+            return job
+        if job["status"] in TERMINAL:
+            raise BenchError(f"job {job_id} ended {job['status']}: {job.get('error')}")
+        return None
+
+    return await _poll_json(http, f"{API}/jobs/{job_id}", "GET /jobs/{id}", within, poll, rec,
+                            seen, f"job {job_id}: not {sorted(wanted)} in {within}s")
 
 
 async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
@@ -207,18 +228,9 @@ async def answer(http: httpx.AsyncClient, job_id: str, prompt_id: int,
     With `wait` the reply is held until the answer led to the next prompt or the job's end.
     """
     body = {"prompt_id": prompt_id, "action": "proceed", "response_id": uuid.uuid4().hex}
-    params = {"wait": wait} if wait else None
-    for attempt in range(10):
-        r = await http.post(f"{API}/hitl/{job_id}/response", json=body, params=params)
-        if rec is not None:
-            rec.count("POST /hitl/{id}/response")
-        if r.status_code == 200:
-            return r.json()
-        if rec is not None:
-            rec.error(f"answer_{r.status_code}")
-        if r.status_code != 503 or attempt == 9:
-            raise BenchError(f"answer: {r.status_code} {r.text[:300]}")
-    raise AssertionError
+    return await _post_retrying(http, f"{API}/hitl/{job_id}/response", "POST /hitl/{id}/response",
+                                body, wait, rec, ok=200, attempts=10, pause=0.0, what="answer",
+                                count_errors=True)
 
 
 async def http_job(http: httpx.AsyncClient, rec: HttpJobRecorder, user: str,

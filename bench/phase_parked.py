@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -52,6 +52,23 @@ async def _retrying(call: Callable[[], Awaitable[T]], what: str, errors: dict[st
                 raise
             await asyncio.sleep(0.5 * (attempt + 1))
     raise AssertionError
+
+
+async def _start_all(count: int, start: Callable[[int], Coroutine[Any, Any, None]],
+                     backlog: Callable[[], int], scale: Scale) -> None:
+    """Run `start(0..count-1)` as tasks, each begun once `backlog()` is under the phase's
+    bound and fewer than twice its concurrency are in flight; wait for every task (a failure
+    is not lost)."""
+    pending: set[asyncio.Task[None]] = set()
+    started_tasks: list[asyncio.Task[None]] = []
+    for i in range(count):
+        await d.until(lambda: backlog() < scale.park_backlog)
+        task = asyncio.create_task(start(i))
+        started_tasks.append(task)
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
+    await asyncio.gather(*started_tasks)
 
 
 class RssSampler:
@@ -129,6 +146,20 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
             if deadline_s and time.monotonic() - started > deadline_s:
                 raise TimeoutError(f"only {counts[key]}/{n} {key} in time")
 
+    async def run_all(count: int, start: Callable[[int], Coroutine[Any, Any, None]],
+                      backlog: Callable[[], int], key: str) -> tuple[float, float]:
+        """Run every `start(i)` (`_start_all`), then wait until all n jobs are `key`,
+        logging progress: (seconds until all ran, seconds until all were `key`)."""
+        report = asyncio.create_task(progress(key, key))
+        try:
+            t0 = time.monotonic()
+            await _start_all(count, start, backlog, scale)
+            ran_s = time.monotonic() - t0
+            await reach(key)
+            return ran_s, time.monotonic() - t0
+        finally:
+            report.cancel()
+
     sampler = RssSampler(stack)
     out["rss_mb_before"] = sampler.sample()
     count_task = asyncio.create_task(counter())
@@ -144,22 +175,8 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
                         lambda: d.create_job(pool[i], users[i % len(users)],
                                              enable_hitl_confirm=True), "create", errors))
 
-            report = asyncio.create_task(progress("parked", "parked"))
-            t0 = time.monotonic()
-            pending: set[asyncio.Task[None]] = set()
-            started_tasks: list[asyncio.Task[None]] = []
-            for i in range(n):
-                await d.until(lambda: len(ids) - counts["parked"] < scale.park_backlog)
-                task = asyncio.create_task(create_one(i))
-                started_tasks.append(task)
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-                await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
-            await asyncio.gather(*started_tasks)  # every task: a failure is not lost
-            create_s = time.monotonic() - t0
-            await reach("parked")
-            park_s = time.monotonic() - t0
-            report.cancel()
+            create_s, park_s = await run_all(n, create_one, lambda: len(ids) - counts["parked"],
+                                             "parked")
             out["create_seconds"] = round(create_s, 1)
             out["park_seconds"] = round(park_s, 1)
             out["park_rate_per_s"] = round(n / park_s, 1)
@@ -180,7 +197,6 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
 
             # answer every job: read its prompt, answer it (backlog bounded again)
             answered = 0
-            report = asyncio.create_task(progress("completed", "completed"))
 
             async def answer_one(i: int, job_id: str) -> None:
                 nonlocal answered
@@ -197,21 +213,9 @@ async def phase_parked(stack: BenchStack, pool: d.HttpPool, client: Client,
                     await _retrying(read_and_answer, "answer", errors)
                     answered += 1
 
-            t1 = time.monotonic()
-            pending = set()
-            started_tasks = []
-            for i, job_id in enumerate(ids):
-                await d.until(lambda: answered - counts["completed"] < scale.park_backlog)
-                task = asyncio.create_task(answer_one(i, job_id))
-                started_tasks.append(task)
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-                await d.until(lambda: len(pending) < scale.park_concurrency * 2, 0.005)
-            await asyncio.gather(*started_tasks)
-            answer_s = time.monotonic() - t1
-            await reach("completed")
-            done_s = time.monotonic() - t1
-            report.cancel()
+            answer_s, done_s = await run_all(len(ids), lambda i: answer_one(i, ids[i]),
+                                             lambda: answered - counts["completed"],
+                                             "completed")
             out["answer_seconds"] = round(answer_s, 1)
             out["answer_to_all_completed_seconds"] = round(done_s, 1)
             out["complete_rate_per_s"] = round(n / done_s, 1)

@@ -89,6 +89,55 @@ def _ms(s: dict[str, Any] | None, key: str) -> str:
     return f"{s[key]:.1f}"
 
 
+def _measure_table(title: str) -> Table:
+    """A two-column table of one phase's measures: what was measured, and its value."""
+    t = Table(title=title)
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    return t
+
+
+def _parked_table(pk: dict[str, Any]) -> Table:
+    """4. The parked phase: time to park, memory, the inbox listing, time to finish."""
+    t = _measure_table(f"4. Parked jobs (N={pk['jobs']}, worker cache "
+                       f"{pk['worker_settings']['SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS']})")
+    if "park_seconds" in pk:
+        t.add_row("time to park all (create -> all at confirm)",
+                  f"{pk['park_seconds']} s ({pk['park_rate_per_s']}/s)")
+    for key, label in (("rss_mb_parked", "RSS MB when all parked"),
+                       ("rss_mb_peak", "RSS MB peak in phase")):
+        if key in pk:
+            r = pk[key]
+            t.add_row(label, f"worker {r.get('worker')}, server {r.get('server')}, "
+                             f"api {r.get('api')}")
+    if "list_pending_hitl" in pk:
+        s = pk["list_pending_hitl"]
+        t.add_row("GET /jobs?status=pending_hitl (sequential)",
+                  f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms")
+    if "answer_to_all_completed_seconds" in pk:
+        t.add_row("first answer -> all completed",
+                  f"{pk['answer_to_all_completed_seconds']} s "
+                  f"({pk['complete_rate_per_s']}/s)")
+        t.add_row("all completed", f"{pk['all_completed']} ({pk['completed']}/{pk['jobs']})")
+    if "error" in pk:
+        t.add_row("error", str(pk["error"])[:100])
+    return t
+
+
+def _recovery_table(rc: dict[str, Any]) -> Table:
+    """5. The recovery phase: how much a killed worker adds to finishing."""
+    t = _measure_table(f"5. Recovery: {rc['jobs']} jobs, worker SIGKILLed mid-activity "
+                       f"(offline delay {rc['offline_delay_s']} s)")
+    if "baseline_median_s" in rc:
+        t.add_row("all complete, no kill (median)", f"{rc['baseline_median_s']} s")
+        t.add_row("all complete, with kill + new worker (median)",
+                  f"{rc['killed_median_s']} s")
+        t.add_row("added by the kill", f"{rc['added_s']} s (budget {rc['budget_s']} s: "
+                                       f"{'within' if rc['within_budget'] else 'OVER'})")
+        t.add_row("all completed", str(rc["all_completed"]))
+    return t
+
+
 def measured_vs_targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(target, wanted, measured, met) rows."""
     p = results.get("phases", {})
@@ -231,48 +280,9 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
                           str(s.get("n")), str(run["requests_per_s"]))
         console.print(t)
 
-    if "parked" in p:
-        pk = p["parked"]
-        t = Table(title=f"4. Parked jobs (N={pk['jobs']}, worker cache "
-                        f"{pk['worker_settings']['SKILL_FLEET_WORKER_MAX_CACHED_WORKFLOWS']})")
-        t.add_column("measure")
-        t.add_column("value", justify="right")
-        if "park_seconds" in pk:
-            t.add_row("time to park all (create -> all at confirm)",
-                      f"{pk['park_seconds']} s ({pk['park_rate_per_s']}/s)")
-        for key, label in (("rss_mb_parked", "RSS MB when all parked"),
-                           ("rss_mb_peak", "RSS MB peak in phase")):
-            if key in pk:
-                r = pk[key]
-                t.add_row(label, f"worker {r.get('worker')}, server {r.get('server')}, "
-                                 f"api {r.get('api')}")
-        if "list_pending_hitl" in pk:
-            s = pk["list_pending_hitl"]
-            t.add_row("GET /jobs?status=pending_hitl (sequential)",
-                      f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms")
-        if "answer_to_all_completed_seconds" in pk:
-            t.add_row("first answer -> all completed",
-                      f"{pk['answer_to_all_completed_seconds']} s "
-                      f"({pk['complete_rate_per_s']}/s)")
-            t.add_row("all completed", f"{pk['all_completed']} ({pk['completed']}/{pk['jobs']})")
-        if "error" in pk:
-            t.add_row("error", str(pk["error"])[:100])
-        console.print(t)
-
-    if "recovery" in p:
-        rc = p["recovery"]
-        t = Table(title=f"5. Recovery: {rc['jobs']} jobs, worker SIGKILLed mid-activity "
-                        f"(offline delay {rc['offline_delay_s']} s)")
-        t.add_column("measure")
-        t.add_column("value", justify="right")
-        if "baseline_median_s" in rc:
-            t.add_row("all complete, no kill (median)", f"{rc['baseline_median_s']} s")
-            t.add_row("all complete, with kill + new worker (median)",
-                      f"{rc['killed_median_s']} s")
-            t.add_row("added by the kill", f"{rc['added_s']} s (budget {rc['budget_s']} s: "
-                                           f"{'within' if rc['within_budget'] else 'OVER'})")
-            t.add_row("all completed", str(rc["all_completed"]))
-        console.print(t)
+    for phase, table in (("parked", _parked_table), ("recovery", _recovery_table)):
+        if phase in p:
+            console.print(table(p[phase]))
 
     rows = measured_vs_targets(results)
     if rows:

@@ -6,56 +6,41 @@ in a temporary folder; `BenchStack.stop()` stops all of them (the caller runs it
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import psutil
 
-from devstack.processes import ManagedProcess, free_port, http_ok, python_process, wait_until
-from devstack.temporal_server import TemporalDevServer, wait_for_namespace
+from devstack.launcher import StackLauncher
+from devstack.processes import ManagedProcess, python_process
 
 BARE_TASK_QUEUE = "bench-bare"
 
 
-def _read(path: Path | None) -> str:
-    try:
-        return path.read_text(errors="replace") if path else ""
-    except FileNotFoundError:
-        return ""
+class BenchStack(StackLauncher):
+    """The stack `make run` starts, with limits off, and the bare worker beside it."""
 
+    ready_seconds = 60.0
+    stop_seconds = 8.0
+    graceful_server_stop = True
 
-class BenchStack:
     def __init__(self, root: Path | None = None, *, keep: bool = False,
                  worker_script: str = "worker.py", api_app: str = "api.app:app") -> None:
-        self.worker_script = worker_script
-        self.api_app = api_app
         self._own_root = root is None
-        self.root = root or Path(tempfile.mkdtemp(prefix="skill-fleet-bench-"))
+        super().__init__(root or Path(tempfile.mkdtemp(prefix="skill-fleet-bench-")),
+                         worker_script=worker_script, api_app=api_app)
         self.keep = keep
-        self.logs = self.root / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.skills_root = self.root / "skills"
-        self.skills_root.mkdir(exist_ok=True)
-        self.temporal_port = free_port()
-        self.server: TemporalDevServer | None = None
         self.worker: ManagedProcess | None = None
         self.bare_worker: ManagedProcess | None = None
         self.api: ManagedProcess | None = None
         self.api_url = ""
-        self._all: list[ManagedProcess] = []
         self._n = 0
 
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.temporal_port}"
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return {
-            "SKILL_FLEET_TEMPORAL_ADDRESS": self.address,
-            "SKILL_FLEET_SKILLS_ROOT": str(self.skills_root),
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return super().env({
             "SKILL_FLEET_OPEN_MODE": "1",  # the API runs without keys, on loopback
             "SKILL_FLEET_CREATE_RATE_PER_MINUTE": "0",  # measure the engine, not the limiter
             # every client holds a create or an answer open with ?wait=, all as one open-mode user
@@ -65,58 +50,39 @@ class BenchStack:
             # The offline author's skeleton scores ~0.6, under the default pass mark: accept
             # it, so every job takes the same path (no stop at a failed validation).
             "SKILL_FLEET_PASS_THRESHOLD": "0.4",
-            **extra,
-        }
+            **(extra or {}),
+        })
 
-    def _log(self, name: str) -> Path:
+    def log_path(self, name: str) -> Path:
+        """Numbered in the order started: a restarted worker gets a log of its own."""
         self._n += 1
         return self.logs / f"{self._n:02d}-{name}.log"
 
-    # ------------------------------------------------------------------ processes
+    def processes(self) -> list[ManagedProcess]:
+        bare = [self.bare_worker] if self.bare_worker else []
+        return [*super().processes(), *bare]
 
-    def start_server(self) -> None:
-        self.server = TemporalDevServer(self.root / "temporal.db", self.temporal_port,
-                                        log_path=self._log("temporal"))
-        self._all.append(self.server)
-        self.server.start_and_wait()
-        asyncio.run(wait_for_namespace(self.address))
+    # ------------------------------------------------------------------ processes
 
     def start_worker(self, **env: str) -> ManagedProcess:
         """The real worker (`worker.py`), as `make run` starts it; logs once it polls."""
-        worker = python_process("worker", [self.worker_script],
-                                env=self.env(**env),
-                                log_path=self._log("worker"))
-        self._all.append(worker.start())
-        wait_until(lambda: "worker polling" in _read(worker.log_path), timeout=60,
-                   what="worker", proc=worker.proc)
-        self.worker = worker
-        return worker
+        self.worker = self.spawn_worker(env, name="worker")
+        self.wait_worker(self.worker)
+        return self.worker
 
     def start_bare_worker(self) -> ManagedProcess:
         worker = python_process("bare-worker",
                                 ["-m", "bench.bare_worker", "--address", self.address,
                                  "--task-queue", BARE_TASK_QUEUE],
-                                log_path=self._log("bare-worker"))
-        self._all.append(worker.start())
-        wait_until(lambda: "bare worker polling" in _read(worker.log_path), timeout=60,
-                   what="bare worker", proc=worker.proc)
+                                log_path=self.log_path("bare-worker")).start()
         self.bare_worker = worker
+        self.wait_worker(worker, "bare worker polling", "bare worker")
         return worker
 
-    def start_api(self) -> str:
+    def start_api(self, port: int | None = None, **env: str) -> str:
         """The API as `make run` starts it (uvicorn, one process, default access log)."""
-        port = free_port()
-        api = python_process(
-            "api",
-            ["-m", "uvicorn", self.api_app, "--host", "127.0.0.1", "--port", str(port),
-             "--timeout-graceful-shutdown", "2"],
-            env=self.env(), log_path=self._log("api"),
-        )
-        self._all.append(api.start())
-        self.api_url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_ok(f"{self.api_url}/health"), timeout=60, what="API",
-                   proc=api.proc)
-        self.api = api
+        self.api, self.api_url = self.spawn_api(port, env, name="api")
+        self.wait_api(self.api, self.api_url)
         return self.api_url
 
     def stop_worker(self, *, kill: bool = False) -> None:
@@ -128,12 +94,7 @@ class BenchStack:
             self.worker = None
 
     def stop(self) -> None:
-        for proc in reversed(self._all):
-            try:
-                proc.stop(timeout=8)
-            except Exception:  # keep stopping the others
-                proc.kill()
-        self._all.clear()
+        super().stop()
         if self._own_root and not self.keep:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -27,7 +27,15 @@ from cli.client import DEFAULT_API_URL, ApiClient
 from cli.edits import EditError, option_edits
 from cli.exits import EPILOG, CliError, ExitCode
 from cli.follow import follow
-from cli.render import job_panel, jobs_table, page_link, print_json, report_view, skills_table
+from cli.render import (
+    answer_lines,
+    job_panel,
+    jobs_listing,
+    page_link,
+    print_json,
+    report_view,
+    skills_table,
+)
 from cli.serve import register_server_commands
 from common.job_terms import TimeoutAction
 from workflows.models import HitlAction, HitlPrompt, JobStatus, Phase
@@ -105,11 +113,14 @@ def _exit(code: ExitCode) -> None:
 
 
 def _print_result(result: BaseModel, json_out: bool, human: Callable[[], object]) -> None:
-    """A command's result: its JSON for scripts (`--json`), else what a person reads."""
+    """A command's result: its JSON for scripts (`--json`), else what a person reads (one
+    thing to print, or a list of them)."""
     if json_out:
         print_json(result.model_dump(mode="json"))
-    else:
-        out.print(human())
+        return
+    shown = human()
+    for item in shown if isinstance(shown, list) else [shown]:
+        out.print(item)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -217,15 +228,7 @@ def jobs(
         page = client.list_jobs(status=status.value if status else None, user_id=user,
                                 phase=phase.value if phase else None, page_size=limit,
                                 page_token=page_token)
-    if json_out:
-        print_json(page.model_dump(mode="json"))
-        return
-    if not page.jobs:
-        out.print("No jobs.")
-    else:
-        out.print(jobs_table(page.jobs, out.width))
-    if page.next_page_token:
-        out.print(f"[dim]more: skill-fleet jobs --page-token {page.next_page_token}[/]")
+    _print_result(page, json_out, lambda: jobs_listing(page, out.width))
 
 
 @app.command(epilog=EPILOG)
@@ -299,16 +302,7 @@ def respond(
                     "answers": parse_answers(answer, questions) if answer else None}
         body.update({k: v for k, v in optional.items() if v is not None})
         ack = client.respond(job, body)
-    if json_out:
-        print_json(ack.model_dump(mode="json"))
-        return
-    note = " (already applied earlier)" if ack.duplicate else ""
-    out.print(f"Answered prompt {ack.prompt_id} with {ack.action.value}{note}; "
-              f"job is {ack.status.value}.")
-    if ack.prompt:
-        out.print(f"Next checkpoint: {ack.prompt.type.value} (prompt {ack.prompt.prompt_id}): "
-                  f"{escape(ack.prompt.summary)}")
-        out.print(f"  in the browser: {escape(page_link(client.base_url, ack.job_id))}")
+    _print_result(ack, json_out, lambda: answer_lines(ack, client.base_url))
 
 
 @app.command(epilog=EPILOG)

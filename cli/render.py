@@ -22,7 +22,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from api.schemas import JobSummary
+from api.schemas import AnswerResponse, JobList, JobSummary
 from cli.client import SkillEntry
 from cli.events import Event
 from skill_format.models import ValidationReport
@@ -90,6 +90,26 @@ def skills_table(skills: Iterable[SkillEntry]) -> Table:
 
 
 # ---------------------------------------------------------------------- one job
+
+
+def jobs_listing(page: JobList, width: int) -> list[RenderableType]:
+    """`skill-fleet jobs`: the page's table, and how to read the next page."""
+    shown: list[RenderableType] = [jobs_table(page.jobs, width) if page.jobs else "No jobs."]
+    if page.next_page_token:
+        shown.append(f"[dim]more: skill-fleet jobs --page-token {page.next_page_token}[/]")
+    return shown
+
+
+def answer_lines(ack: AnswerResponse, api_url: str) -> list[RenderableType]:
+    """`skill-fleet respond`: what the answer did, and the next checkpoint if one is open."""
+    note = " (already applied earlier)" if ack.duplicate else ""
+    shown: list[RenderableType] = [f"Answered prompt {ack.prompt_id} with {ack.action.value}"
+                                   f"{note}; job is {ack.status.value}."]
+    if ack.prompt:
+        shown += [f"Next checkpoint: {ack.prompt.type.value} (prompt {ack.prompt.prompt_id}): "
+                  f"{escape(ack.prompt.summary)}",
+                  f"  in the browser: {escape(page_link(api_url, ack.job_id))}"]
+    return shown
 
 
 def page_link(api_url: str, job_id: str) -> str:

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from api.auth import keys_requested
 from api.local_guard import open_mode_bind_error
 from common.settings import Settings
-from devstack.processes import ManagedProcess, http_ok, port_open, python_process, wait_until
-from devstack.temporal_server import TemporalDevServer, wait_for_namespace
+from devstack.launcher import StackLauncher
+from devstack.processes import port_open
+
+
+class RunStack(StackLauncher):
+    """`make run`'s stack: the settings' ports and folders, kept from one run to the next."""
+
+    stop_seconds = 8.0
+    graceful_server_stop = True
+    api_graceful_seconds = 3
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.data_dir, skills_root=Path(settings.skills_root).resolve(),
+                         temporal_port=settings.temporal_port, ui_port=settings.ui_port,
+                         namespace=settings.temporal_namespace, api_host=settings.api_host)
+        self.settings = settings
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        settings = self.settings
+        return super().env({
+            # The dev server is ours: add attributes a newer version needs to an older data dir.
+            "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES": os.environ.get(
+                "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES", "true"),
+            "SKILL_FLEET_OPEN_MODE": "1" if settings.open_mode else "0",
+            # The reviewer page links each job to it in this stack's Temporal Web UI.
+            "SKILL_FLEET_TEMPORAL_UI_URL": settings.temporal_ui_url
+            or f"http://127.0.0.1:{settings.ui_port}",
+            **(extra or {}),
+        })
 
 
 def _check_free(port: int, what: str, setting: str) -> None:
@@ -34,57 +61,36 @@ def run_local_stack(settings: Settings) -> None:
     if refusal := open_mode_bind_error(settings):
         sys.exit(refusal)
 
-    server = TemporalDevServer(data / "temporal.db", settings.temporal_port, settings.ui_port,
-                               log_path=logs / "temporal.log")
-    env = {"SKILL_FLEET_TEMPORAL_ADDRESS": server.address,
-           "SKILL_FLEET_SKILLS_ROOT": str(Path(settings.skills_root).resolve()),
-           # The dev server is ours: add attributes a newer version needs to an older data dir.
-           "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES": os.environ.get(
-               "SKILL_FLEET_REGISTER_SEARCH_ATTRIBUTES", "true"),
-           "SKILL_FLEET_OPEN_MODE": "1" if settings.open_mode else "0",
-           # The reviewer page links each job to it in this stack's Temporal Web UI.
-           "SKILL_FLEET_TEMPORAL_UI_URL": settings.temporal_ui_url
-           or f"http://127.0.0.1:{settings.ui_port}"}
-    worker = python_process("worker", ["worker.py"], env=env, log_path=logs / "worker.log")
-    api = python_process(
-        "api",
-        ["-m", "uvicorn", "api.app:app", "--host", settings.api_host,
-         "--port", str(settings.api_port), "--timeout-graceful-shutdown", "3"],
-        env=env, log_path=logs / "api.log",
-    )
-    children: list[ManagedProcess] = []
+    stack = RunStack(settings)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         print("Starting the Temporal dev server ...", flush=True)
-        children.append(server.start_and_wait())
-        asyncio.run(wait_for_namespace(server.address, settings.temporal_namespace))
-        children.append(worker.start())
-        children.append(api.start())
-        api_url = f"http://{settings.api_host}:{settings.api_port}"
-        wait_until(lambda: http_ok(f"{api_url}/health"), timeout=30, what="API", proc=api.proc)
+        stack.start_server()
+        stack.spawn_worker({}, name="worker")
+        api, api_url = stack.spawn_api(settings.api_port, {}, name="api")
+        stack.wait_api(api, api_url)
         print(
             "\nskill-fleet is running:\n"
             f"  API         {api_url}/api/v2   (docs: {api_url}/docs)\n"
             f"  Review      {api_url}/ui/\n"
             f"  Web UI      http://127.0.0.1:{settings.ui_port}\n"
-            f"  Temporal    {server.address}  (namespace {settings.temporal_namespace})\n"
+            f"  Temporal    {stack.address}  (namespace {settings.temporal_namespace})\n"
             f"  Data        {data.resolve()}  (logs in {logs})\n"
             f"  Skills      {Path(settings.skills_root).resolve()}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
         while not stop.wait(0.5):
-            for child in children:
+            for child in stack.processes():
                 if not child.running():
                     print(f"{child.name} exited unexpectedly; see {child.log_path}", flush=True)
                     stop.set()
     finally:
         print("Stopping ...", flush=True)
-        for child in reversed(children):
-            child.stop(timeout=8)
-        print("Stopped. Jobs are kept in", data / "temporal.db", flush=True)
+        stack.stop()
+        print("Stopped. Jobs are kept in", stack.db_file, flush=True)
 
 
 def main() -> None:

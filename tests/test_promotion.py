@@ -297,32 +297,32 @@ def test_activity_refuses_unsafe_and_colliding_targets(tmp_path: Path) -> None:
         assert err.value.type == kind and err.value.non_retryable, err.value
 
     for bad in ("../escape", "data/../../x", "/abs/x", "Data/x", "data/x%2f..", "_drafts/x"):
-        refused("UnsafePath", taxonomy_path=bad)
-    refused("UnsafePath", job_id="../../etc")
+        refused("unsafe_path", taxonomy_path=bad)
+    refused("unsafe_path", job_id="../../etc")
 
     # a category folder that is a symlink leading out of the root
     outside = tmp_path / "outside"
     outside.mkdir()
     (root / "data").symlink_to(outside, target_is_directory=True)
-    refused("UnsafePath")
+    refused("unsafe_path")
     assert not list(outside.iterdir())
     (root / "data").unlink()
 
     # a folder that is not a skill (a category holding skills) is never replaced
     (root / "data" / "demo-skill" / "inner").mkdir(parents=True)
-    refused("TargetExists")
+    refused("target_exists")
     shutil.rmtree(root / "data")
 
     # a path nested inside another skill
     (root / "data").mkdir()
     (root / "data" / "SKILL.md").write_text("---\nname: data\n---\n")
-    refused("TargetExists")
+    refused("target_exists")
     shutil.rmtree(root / "data")
 
     # a draft holding a symlink is not copied
     draft = root / "_drafts" / job_id / "data" / "demo-skill"
     (draft / "leak").symlink_to(tmp_path / "outside")
-    refused("UnsafePath")
+    refused("unsafe_path")
     (draft / "leak").unlink()
 
     shutil.rmtree(draft)
@@ -370,21 +370,21 @@ def test_activity_guards_owners_names_and_keeps_versions(tmp_path: Path) -> None
 
     bob_job = _draft(root, "data/demo-skill", "demo-skill", "# Bob's\n")
     for overwrite in (False, True):
-        message = refused("NotOwner", f"run-b{overwrite}", job_id=bob_job,
+        message = refused("not_owner", f"run-b{overwrite}", job_id=bob_job,
                           taxonomy_path="data/demo-skill", owner="bob", overwrite=overwrite)
         assert "belongs to another user" in message
     assert files_of(root / "data/demo-skill") == alice_files
 
     # the same name in another category is refused, for admins too
     other = _draft(root, "writing/demo-skill", "demo-skill")
-    message = refused("NameTaken", "run-c", job_id=other, taxonomy_path="writing/demo-skill",
+    message = refused("name_taken", "run-c", job_id=other, taxonomy_path="writing/demo-skill",
                       owner="bob", admin=True, overwrite=True)
     assert "data/demo-skill" in message and "unique" in message
     assert not (root / "writing").exists()
 
     # the owner replaces only with overwrite; the old version is kept
     mine = _draft(root, "data/demo-skill", "demo-skill", "# Alice v2\n")
-    refused("TargetExists", "run-d", job_id=mine, taxonomy_path="data/demo-skill",
+    refused("target_exists", "run-d", job_id=mine, taxonomy_path="data/demo-skill",
             owner="alice")
     _run_as(root, "run-e", job_id=mine, taxonomy_path="data/demo-skill", owner="alice",
             overwrite=True)
@@ -404,7 +404,7 @@ def test_activity_guards_owners_names_and_keeps_versions(tmp_path: Path) -> None
     (root / "data" / "hand-made").mkdir()
     (root / "data/hand-made/SKILL.md").write_text("---\nname: hand-made\n---\n# Mine\n")
     hand = _draft(root, "data/hand-made", "hand-made")
-    message = refused("NotOwner", "run-g", job_id=hand, taxonomy_path="data/hand-made",
+    message = refused("not_owner", "run-g", job_id=hand, taxonomy_path="data/hand-made",
                       owner="bob", overwrite=True, skill_name="hand-made")
     assert "no recorded owner" in message
 
@@ -467,6 +467,7 @@ def test_another_user_cannot_replace_a_promoted_skill_over_http(stack: LocalStac
         r = promote(bob, his["job_id"], overwrite=True)
         assert r.status_code == 403, r.text
         assert "another user" in r.json()["error"]
+        assert r.json()["details"] == {"reason": "NotOwner"}  # as published, whatever the type
         assert files_of(stack.skills_root / path) == original
         shown = alice.get(f"{API}/skills/{path}").json()
         assert shown["owner"] == "alice"
@@ -478,6 +479,7 @@ def test_another_user_cannot_replace_a_promoted_skill_over_http(stack: LocalStac
         r = promote(bob, other["job_id"])
         assert r.status_code == 409, r.text
         assert "victim-skill" in r.json()["error"]
+        assert r.json()["details"] == {"reason": "NameTaken"}
 
         # alice may replace her own skill, only with overwrite; the old one is kept
         again = finished(alice, "Create a skill named victim-skill that refactors Python code "

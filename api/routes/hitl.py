@@ -6,9 +6,10 @@ import uuid
 from contextlib import nullcontext
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.auth import CallerDep
+from api.create_wait import wait_query
 from api.deps import GatewayDep, SettingsDep
 from api.limits import LimitsDep, caller_key
 from api.responses import ModelResponse
@@ -16,7 +17,6 @@ from api.schemas import AnswerRequest, AnswerResponse, HitlConfig, PromptRespons
 from workflows.hitl import PHASE_OF, REVISABLE_TYPES, waiting_status
 from workflows.models import (
     ACTION_ALIASES,
-    MAX_ANSWER_WAIT_SECONDS,
     HitlAction,
     HitlResponse,
     HitlType,
@@ -58,11 +58,9 @@ async def get_prompt(job_id: str, gateway: GatewayDep, caller: CallerDep) -> Mod
 async def post_response(
     job_id: str, body: AnswerRequest, gateway: GatewayDep, caller: CallerDep,
     limits: LimitsDep,
-    wait: Annotated[float, Query(
-        ge=0, le=MAX_ANSWER_WAIT_SECONDS,
-        description="Hold the reply up to this many seconds until the answer led to the "
-                    "next prompt (then in `prompt`) or to the job's end; 0 replies as soon as "
-                    "the answer is taken.")] = 0,
+    wait: Annotated[float, wait_query(
+        "the answer led to the next prompt (then in `prompt`) or to the job's end",
+        "the answer is taken")] = 0,
 ) -> AnswerResponse:
     # Without a caller-chosen id, this request still retries safely inside Temporal.
     # The reviewer named as the author of an edit is the caller (open mode: the job's user).

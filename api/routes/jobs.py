@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 
 from api.auth import Caller, CallerDep
-from api.create_wait import MAX_CREATE_WAIT_SECONDS, hold_until_prompt
+from api.create_wait import hold_until_prompt, wait_query
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
 from api.idempotency import fingerprint, job_id_for
@@ -42,11 +42,9 @@ async def create_job(
     caller: CallerDep,
     limits: LimitsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-    wait: Annotated[float, Query(
-        ge=0, le=MAX_CREATE_WAIT_SECONDS,
-        description="Hold the reply up to this many seconds until the job's first prompt "
-                    "exists (then in `prompt`) or the job ended; 0 replies as soon as the "
-                    "job is started.")] = 0,
+    wait: Annotated[float, wait_query(
+        "the job's first prompt exists (then in `prompt`) or the job ended",
+        "the job is started")] = 0,
 ) -> ModelResponse:
     owner = _owner_for_create(body, caller)
     _check_webhook_host(body, settings)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.auth import CallerDep
 from api.deps import SettingsDep
 from api.errors import ApiError
+from api.refusal_status import published_reason
 from skill_format.models import ValidationCheck
 from skill_store.library import (
     SkillEntry,
@@ -54,7 +55,7 @@ async def _on_disk(read: Callable[[], T]) -> T:
     try:
         return await asyncio.to_thread(read)
     except UnsafePathError as err:
-        raise ApiError(400, str(err), reason="UnsafePath") from err
+        raise ApiError(400, str(err), reason=published_reason("unsafe_path")) from err
     except SkillNotFoundError as err:
         raise ApiError(404, str(err)) from err
 

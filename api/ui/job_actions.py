@@ -11,18 +11,23 @@ what happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from api.auth import Caller
 from api.deps import UncheckedGatewayDep
 from api.errors import ApiError
+from api.job_gateway import JobGateway
 from api.routes.drafts import promote_draft
 from api.routes.jobs import rewind_job
 from api.schemas import PromoteBody
 from api.ui.job_forms import JobActions, can_promote, can_rewind, promote_form, rewind_form
 from api.ui.model_form import place_api_error, read_model
 from api.ui.routes import UiCallerDep, UiRoute, job_page, posted_to_job
-from workflows.models import RewindRequest
+from api.ui.schema_form import AnswerForm
+from workflows.models import JobView, RewindRequest
 
 router = APIRouter(prefix="/ui", route_class=UiRoute, include_in_schema=False)
 
@@ -39,13 +44,11 @@ async def promote(job_id: str, request: Request, gateway: UncheckedGatewayDep,
     try:
         await promote_draft(view.job_id, gateway, caller, body)
     except ApiError as err:
-        place_api_error(form_def, err)
-        current = await gateway.view(job_id, caller.owner_scope)
-        return await job_page(request, gateway, current, status_code=err.status_code,
-                              actions=JobActions(
+        return await _refused(request, gateway, job_id, caller, form_def, err,
+                              lambda current, error: JobActions(
                                   promote=form_def if can_promote(current) else None,
                                   rewind=rewind_form() if can_rewind(current) else None,
-                                  promote_error=f"Not promoted: {err.error}"))
+                                  promote_error=f"Not promoted: {error}"))
     return RedirectResponse(f"/ui/jobs/{view.job_id}?promoted=1", status_code=303)
 
 
@@ -61,10 +64,20 @@ async def rewind(job_id: str, request: Request, gateway: UncheckedGatewayDep,
     try:
         ack = await rewind_job(view.job_id, body, gateway, caller)
     except ApiError as err:
-        place_api_error(form_def, err)
-        current = await gateway.view(job_id, caller.owner_scope)
-        return await job_page(request, gateway, current, status_code=err.status_code,
-                              actions=JobActions(
+        return await _refused(request, gateway, job_id, caller, form_def, err,
+                              lambda current, error: JobActions(
                                   rewind=form_def if can_rewind(current) else None,
-                                  rewind_error=f"Not rewound: {err.error}"))
+                                  rewind_error=f"Not rewound: {error}"))
     return RedirectResponse(f"/ui/jobs/{view.job_id}?rewound={ack.to.value}", status_code=303)
+
+
+async def _refused(request: Request, gateway: JobGateway, job_id: str, caller: Caller,
+                   form_def: AnswerForm, err: ApiError,
+                   actions: Callable[[JobView, str], JobActions]) -> Response:
+    """The job page again after the API refused the form: the refusal on its fields, the
+    forms that the job as it is now still offers (`actions`, told the refusal's words), and
+    the refusal's status."""
+    place_api_error(form_def, err)
+    current = await gateway.view(job_id, caller.owner_scope)
+    return await job_page(request, gateway, current, status_code=err.status_code,
+                          actions=actions(current, err.error))

@@ -1,6 +1,6 @@
-"""`python -m api.auth`: keys never on argv, and a generator with enough entropy.
+"""`python -m api.keys_cli`: keys never on argv, and a generator with enough entropy.
 
-The old form took the key as an argument (`python -m api.auth KEY USER`), where every
+The old form took the key as an argument (`python -m api.keys_cli KEY USER`), where every
 local user can read it (`ps`, /proc) and the shell keeps it in its history.
 """
 
@@ -75,12 +75,21 @@ def test_the_old_form_still_works_with_a_warning() -> None:
     assert "visible to other local users" in err
 
 
-def test_python_m_api_auth_generates_a_working_entry() -> None:
+def test_python_m_api_keys_cli_generates_a_working_entry() -> None:
     """The documented command, end to end; the key is never an argument."""
-    done = subprocess.run([sys.executable, "-m", "api.auth", "generate", "dana"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "api.keys_cli", "generate", "dana"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=True)
     key, entry = done.stdout.splitlines()
-    again = subprocess.run([sys.executable, "-m", "api.auth", "hash", "dana"], cwd=ROOT,
+    again = subprocess.run([sys.executable, "-m", "api.keys_cli", "hash", "dana"], cwd=ROOT,
                            input=key + "\n", capture_output=True, text=True, timeout=60,
                            check=True)
     assert json.loads(again.stdout) == json.loads(entry)
+
+
+def test_the_old_entry_points_to_the_new_one() -> None:
+    """`python -m api.auth` was the tool's entry: it now refuses, naming `api.keys_cli`,
+    rather than importing the tool (which imports `api.auth`: a cycle)."""
+    done = subprocess.run([sys.executable, "-m", "api.auth", "generate", "dana"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and done.stdout == ""
+    assert "python -m api.keys_cli generate" in done.stderr

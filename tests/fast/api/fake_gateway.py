@@ -12,20 +12,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.job_gateway import JobGateway
 from api.schemas import InboxItem, JobSummary
 from tests.fast.api.samples import job_view
-from workflows.models import (
-    EventsPage,
-    HitlAck,
-    HitlAction,
-    HitlResponse,
-    JobInput,
-    JobStatus,
-    JobView,
-    Phase,
-    RewindAck,
-    RewindRequest,
-)
+from workflows import models as wm
 from workflows.promotion_models import PromoteRequest, PromoteResult
 
 
@@ -36,17 +26,18 @@ class Call:
 
 
 @dataclass
-class FakeGateway:
-    """Same async methods as JobGateway. `fail[name]` makes that method raise."""
+class FakeGateway(JobGateway):
+    """JobGateway's async methods (same signatures) with fixed answers; `fail[name]` makes
+    that method raise. A method it does not override is the real one, which has no client."""
 
-    view_result: JobView = field(default_factory=job_view)
+    view_result: wm.JobView = field(default_factory=job_view)
     existing: set[str] = field(default_factory=set)
     active: int = 0
     is_healthy: bool = True
     # Visibility that has not caught up: started jobs are neither counted nor listed, and
     # every visibility call and start yields to the loop, as a real RPC would.
     visibility_lag: bool = False
-    start_result: JobView | None = None
+    start_result: wm.JobView | None = None
     jobs_page: tuple[list[JobSummary], str | None] = ([], None)
     inbox_page: tuple[list[InboxItem], str | None] = ([], None)
     fail: dict[str, BaseException] = field(default_factory=dict)
@@ -61,7 +52,7 @@ class FakeGateway:
         """The arguments of every call to `name`, in order."""
         return [c.args for c in self.calls if c.name == name]
 
-    async def start(self, job: JobInput, fingerprint: str | None = None) -> JobView | None:
+    async def start(self, job: wm.JobInput, fingerprint: str | None = None) -> wm.JobView | None:
         await self._rpc()
         self._record("start", job=job, fingerprint=fingerprint)
         return self.start_result
@@ -85,40 +76,40 @@ class FakeGateway:
         self._record("exists", job_id=job_id)
         return job_id in self.existing
 
-    async def view(self, job_id: str, owner: str | None = None) -> JobView:
+    async def view(self, job_id: str, owner: str | None = None) -> wm.JobView:
         self._record("view", job_id=job_id, owner=owner)
         return self.view_result
 
-    async def list(self, *, status: JobStatus | None, user_id: str | None, phase: Phase | None,
-                   page_size: int, page_token: str | None,
+    async def list(self, *, status: wm.JobStatus | None, user_id: str | None,
+                   phase: wm.Phase | None, page_size: int, page_token: str | None,
                    ) -> tuple[list[JobSummary], str | None]:
         self._record("list", status=status, user_id=user_id, phase=phase, page_size=page_size,
                      page_token=page_token)
         return self.jobs_page
 
-    async def answer(self, job_id: str, response: HitlResponse,
-                     owner: str | None = None) -> HitlAck:
+    async def answer(self, job_id: str, response: wm.HitlResponse,
+                     owner: str | None = None) -> wm.HitlAck:
         self._record("answer", job_id=job_id, response=response, owner=owner)
-        return HitlAck(prompt_id=response.prompt_id, response_id=response.response_id,
-                       action=HitlAction.PROCEED, status=JobStatus.RUNNING)
+        return wm.HitlAck(prompt_id=response.prompt_id, response_id=response.response_id,
+                       action=wm.HitlAction.PROCEED, status=wm.JobStatus.RUNNING)
 
     async def promote(self, job_id: str, request: PromoteRequest,
                       owner: str | None = None) -> PromoteResult:
         self._record("promote", job_id=job_id, request=request, owner=owner)
         return PromoteResult(job_id=job_id, final_path="development/x", taxonomy_path="dev")
 
-    async def rewind(self, job_id: str, request: RewindRequest,
-                     owner: str | None = None) -> RewindAck:
+    async def rewind(self, job_id: str, request: wm.RewindRequest,
+                     owner: str | None = None) -> wm.RewindAck:
         self._record("rewind", job_id=job_id, request=request, owner=owner)
-        return RewindAck(to=Phase(request.to), status=JobStatus.RUNNING, rewinds_used=1)
+        return wm.RewindAck(to=wm.Phase(request.to), status=wm.JobStatus.RUNNING, rewinds_used=1)
 
-    async def events(self, job_id: str, after: int, owner: str | None = None) -> EventsPage:
+    async def events(self, job_id: str, after: int, owner: str | None = None) -> wm.EventsPage:
         self._record("events", job_id=job_id, after=after, owner=owner)
-        return EventsPage(events=[], last_seq=after, terminal=False)
+        return wm.EventsPage(events=[], last_seq=after, terminal=False)
 
-    async def fetch_events(self, job_id: str, after: int) -> EventsPage:
+    async def fetch_events(self, job_id: str, after: int) -> wm.EventsPage:
         self._record("fetch_events", job_id=job_id, after=after)
-        return EventsPage(events=[], last_seq=after, terminal=True)
+        return wm.EventsPage(events=[], last_seq=after, terminal=True)
 
     async def follow(self, job_id: str) -> AsyncIterator[int]:
         self._record("follow", job_id=job_id)

@@ -209,13 +209,35 @@ async def test_a_rewind_no_worker_took_is_503(real_api: Api, temporal: StubTempo
     assert "No worker took the rewind" in error_body(r, 503)["error"]
 
 
-@pytest.mark.parametrize(("kind", "status"), [*PROMOTE_REFUSAL_STATUS.items(), ("other", 409)])
+# (refusal type the worker sends, status, `details.reason` clients have always read)
+PROMOTE_REFUSALS = [
+    ("not_completed", 400, "not_completed"),
+    ("no_draft", 400, "no_draft"),
+    ("validation_failed", 400, "validation_failed"),
+    ("promotion_in_progress", 409, "promotion_in_progress"),
+    ("target_exists", 409, "TargetExists"),
+    ("name_taken", 409, "NameTaken"),
+    ("not_owner", 403, "NotOwner"),
+    ("unsafe_path", 422, "UnsafePath"),
+    # A worker of the previous version (rolling deploy) names these in CamelCase.
+    ("TargetExists", 409, "TargetExists"),
+    ("NameTaken", 409, "NameTaken"),
+    ("NotOwner", 403, "NotOwner"),
+    ("UnsafePath", 422, "UnsafePath"),
+]
+
+
+def test_every_promote_refusal_is_covered() -> None:
+    assert set(PROMOTE_REFUSAL_STATUS) == {kind for kind, _, _ in PROMOTE_REFUSALS}
+
+
+@pytest.mark.parametrize(("kind", "status", "reason"), [*PROMOTE_REFUSALS, ("other", 409, None)])
 async def test_promote_refusals(real_api: Api, temporal: StubTemporal, kind: str,
-                                status: int) -> None:
+                                status: int, reason: str | None) -> None:
     job_id = temporal.add(job_view(status=JobStatus.COMPLETED)).view.job_id
     temporal.fail["update"] = refused(kind)
     body = error_body(await real_api.http.post(f"{API}/drafts/{job_id}/promote"), status)
-    assert body.get("details") == (None if kind == "other" else {"reason": kind})
+    assert body.get("details") == (None if reason is None else {"reason": reason})
 
 
 async def test_promote_a_job_whose_window_closed_or_never_opened(
