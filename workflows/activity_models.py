@@ -8,7 +8,7 @@ here for the workflow code that carries them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,9 @@ from skill_format.models import (
     TokenUsage as TokenUsage,
     ValidationReport as ValidationReport,
 )
+
+# A list of short texts, empty unless given (the plan's many lists read one per line).
+Texts = Annotated[list[str], Field(default_factory=list)]
 
 
 class QuestionOption(BaseModel):
@@ -54,23 +57,23 @@ class Understanding(BaseModel):
 
     domain: str = ""
     category: str = ""
-    topics: list[str] = Field(default_factory=list)
-    constraints: list[str] = Field(default_factory=list)
-    ambiguities: list[str] = Field(default_factory=list)
-    example_requests: list[str] = Field(default_factory=list)
-    near_misses: list[str] = Field(default_factory=list)
+    topics: Texts
+    constraints: Texts
+    ambiguities: Texts
+    example_requests: Texts
+    near_misses: Texts
     skill_name: str = ""
     description: str = ""
     taxonomy_path: str = ""
-    outline: list[str] = Field(default_factory=list)
+    outline: Texts
     resources: list[ResourcePlan] = Field(default_factory=list)
-    success_criteria: list[str] = Field(default_factory=list)
-    assumptions: list[str] = Field(default_factory=list)
+    success_criteria: Texts
+    assumptions: Texts
     questions: list[ClarifyingQuestion] = Field(default_factory=list)
-    rule_issues: list[str] = Field(default_factory=list)
+    rule_issues: Texts
     suggested_fixes: list[SuggestedFix] = Field(default_factory=list)
     # What the author could not do with the reviewer's words, said plainly in the next prompt.
-    notes: list[str] = Field(default_factory=list)
+    notes: Texts
     # Tokens the model spent on this plan (None: no model, or written before this was kept).
     usage: TokenUsage | None = None
 
@@ -78,7 +81,7 @@ class Understanding(BaseModel):
 class UnderstandInput(BaseModel):
     task_description: str
     clarifications: dict[str, Any] = Field(default_factory=dict)
-    feedback: list[str] = Field(default_factory=list)
+    feedback: Texts
     skill_name: str | None = None
     description: str | None = None
     # Once a human has answered clarify, we do not ask again.
@@ -95,8 +98,8 @@ class GenerateInput(BaseModel):
 class ValidateInput(BaseModel):
     skill_name: str
     content: SkillContent
-    example_requests: list[str] = Field(default_factory=list)
-    near_misses: list[str] = Field(default_factory=list)
+    example_requests: Texts
+    near_misses: Texts
     pass_threshold: float = 0.75
 
 
