@@ -5,7 +5,8 @@ the check of `common.namespace_check` cannot always run in the lifespan. When it
 the namespace is misconfigured, the API refuses to start. Otherwise the guard runs it before
 the first request that needs Temporal and, once it passes, never again. While the namespace
 is misconfigured, every such request is a 503 that says so and the check repeats at most
-every RECHECK_SECONDS, so an operator's `skill-fleet setup` heals a running API.
+every RECHECK_SECONDS (SKILL_FLEET_NAMESPACE_RECHECK_SECONDS), so an operator's
+`skill-fleet setup` heals a running API.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class NamespaceGuard:
             if self.ready or self._checks != seen:
                 return self._problem
             loop = asyncio.get_running_loop()
-            recent = loop.time() - self._checked_at < RECHECK_SECONDS
+            every = self._settings.namespace_recheck_seconds or RECHECK_SECONDS
+            recent = loop.time() - self._checked_at < every
             if isinstance(self._problem, NamespaceMisconfigured) and recent:
                 return self._problem
             before = self._problem

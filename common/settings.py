@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     open_mode: bool = False
     # SSE heartbeat comment interval; unset means api.event_stream.HEARTBEAT_SECONDS (15).
     sse_heartbeat_seconds: float | None = Field(default=None, gt=0)
+    # How often a running API checks a misconfigured namespace again (so that `skill-fleet
+    # setup` heals it); unset means api.namespace_guard.RECHECK_SECONDS (5).
+    namespace_recheck_seconds: float | None = Field(default=None, gt=0)
 
     # Reviewer page (/ui/): the key that signs its session cookies (unset: a random one per
     # process, so a restart signs everyone out), and the Temporal Web UI's address for the

@@ -385,7 +385,7 @@ def test_jobs_through_temporal_with_the_provider_author(own_stack: LocalStack,
         job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)
         assert job["status"] == "failed"
         assert "rejected the credentials" in job["error"] and SECRET not in job["error"]
-        time.sleep(3)  # a retry would have come after 1 s
+        time.sleep(2)  # a retry would have come after 1 s (the retry policy's first interval)
         assert len(fake.requests) - before == 1
         assert wait_status(http, job_id, ["failed"])["error"] == job["error"]
     worker_log = worker.log_path.read_text(errors="replace") if worker.log_path else ""

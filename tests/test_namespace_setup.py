@@ -144,9 +144,11 @@ def test_fresh_server_with_registration_on_just_works(bare: LocalStack) -> None:
 def test_api_started_before_temporal_says_what_is_wrong_then_heals(tmp_path: Path) -> None:
     stack = LocalStack(tmp_path)
     port = free_port()
+    # Re-checked a second after a misconfigured answer, not 5 s: `setup` heals it either way.
+    recheck = {"SKILL_FLEET_NAMESPACE_RECHECK_SECONDS": "1"}
     api = python_process(
         "api", ["-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=stack.env({}), log_path=stack.logs / "api.log").start()
+        env=stack.env(recheck), log_path=stack.logs / "api.log").start()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             health = _until(http, lambda r: r.status_code == 503)  # up, Temporal is not

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,20 +70,30 @@ class _Stream(threading.Thread):
             self.opened.set()
 
 
+@pytest.fixture(scope="module")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A server and a worker for the API shutdown cases: each starts and stops its own API
+    (the only process it signals), so the cases share them instead of starting them twice."""
+    s = LocalStack(tmp_path_factory.mktemp("api-shutdown"))
+    try:
+        s.start_server()
+        s.start_worker()
+        yield s
+    finally:
+        s.stop()
+
+
 @pytest.mark.parametrize("graceful", [None, "10"], ids=["dockerfile-cmd", "compose-10s"])
 def test_api_sigterm_exits_within_5s_with_waiting_jobs_and_an_open_stream(
-    own_stack: LocalStack, graceful: str | None
+    shared_stack: LocalStack, graceful: str | None
 ) -> None:
-    own_stack.start_server()
-    own_stack.start_worker()
     port = free_port()
     args = ["-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port", str(port)]
     if graceful:
         args += ["--timeout-graceful-shutdown", graceful]
-    api = python_process(
-        "api-shutdown", args, env=own_stack.env({}), log_path=own_stack.logs / "api-shutdown.log"
-    ).start()
-    own_stack.apis.append(api)  # stopped by the fixture if the test fails
+    log_path = shared_stack.logs / f"api-shutdown-{graceful or 'none'}.log"
+    api = python_process("api-shutdown", args, env=shared_stack.env({}), log_path=log_path).start()
+    shared_stack.apis.append(api)  # stopped by the fixture if the test fails
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: http_ok(f"{url}/health"), timeout=30, what="API", proc=api.proc)
 
@@ -112,7 +123,7 @@ def test_api_sigterm_exits_within_5s_with_waiting_jobs_and_an_open_stream(
     took = _wait_exit(api.proc, 5.0)
     assert took is not None, (
         f"API still running 5 s after SIGTERM (graceful={graceful}); log tail:\n"
-        + (own_stack.logs / "api-shutdown.log").read_text(errors="replace")[-2000:]
+        + log_path.read_text(errors="replace")[-2000:]
     )
     for s in streams:
         s.join(5)
