@@ -7,10 +7,17 @@ the update fails in a way that needs it (no such job or a closed run, no worker,
 from before the caller field) and, for a `?wait=` reply that names the next prompt, to
 read that prompt from the memo: the update's reply carries only its id, so the prompt's
 report and files are not written to the history a second time.
+
+A `?wait=` reply is bounded here, not in the workflow (a timer there costs two history
+events per answer): the update is sent, accepted, and its result awaited for at most the
+wait; when the wait runs out first, the reply is the job as the memo shows it then, as the
+workflow used to reply when its own wait ran out. The update itself ends with the next
+prompt or the job's end, which always come.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -28,7 +37,7 @@ from api.refusal_status import REFUSAL_STATUS, published_reason
 from api.temporal_errors import job_missing, temporal_error
 from workflows import names
 from workflows.hitl import NOT_FOUND
-from workflows.models import AnswerCaller, HitlAck, HitlResponse
+from workflows.models import AnswerCaller, HitlAck, HitlAction, HitlResponse
 
 if TYPE_CHECKING:
     from api.job_gateway import JobGateway
@@ -72,6 +81,8 @@ async def deliver_answer(gateway: JobGateway, handle: WorkflowHandle[Any, Any], 
     except _OldWorker:
         await gateway.require_running(job_id, owner, allow_finished_job=True)
         ack = await _send(gateway, handle, job_id, response, owner, rpc_timeout)
+    if ack is None:
+        return await _wait_ran_out(gateway, job_id, response, owner)
     if ack.prompt is not None or ack.next_prompt_id is None:
         return ack  # no next prompt, or an older worker's reply that carries it
     current = (await gateway.view(job_id, owner)).prompt
@@ -82,17 +93,45 @@ async def deliver_answer(gateway: JobGateway, handle: WorkflowHandle[Any, Any], 
     return ack
 
 
-async def _send(gateway: JobGateway, handle: WorkflowHandle[Any, Any], job_id: str,
-                response: HitlResponse, owner: str | None, rpc_timeout: timedelta) -> HitlAck:
+async def _wait_ran_out(gateway: JobGateway, job_id: str, response: HitlResponse,
+                        owner: str | None) -> HitlAck:
+    """The reply when `?wait` ran out before the next prompt: the answer was taken, the
+    job is as the memo shows it (with a later prompt if one was raised just now)."""
+    view = await gateway.view(job_id, owner)
+    later = view.prompt if view.prompt and view.prompt.prompt_id > response.prompt_id else None
+    return HitlAck(prompt_id=response.prompt_id, response_id=response.response_id,
+                   action=response.normalized_action() or HitlAction.PROCEED,
+                   status=view.status, prompt=later,
+                   next_prompt_id=later.prompt_id if later else None)
+
+
+async def _held_result(update: WorkflowUpdateHandle[HitlAck], wait: float) -> HitlAck | None:
+    """The update's result if it comes within `wait` seconds, else None (it still ends in
+    the workflow; nobody reads it)."""
+    task = asyncio.ensure_future(update.result())
     try:
-        return await handle.execute_update(
-            names.UPDATE_SUBMIT_HITL_RESPONSE,
-            response,
-            id=update_id(response),
-            result_type=HitlAck,
-            # The workflow holds the reply up to wait_seconds; the RPC bound comes on top.
-            rpc_timeout=rpc_timeout + timedelta(seconds=response.wait_seconds),
-        )
+        done, _ = await asyncio.wait({task}, timeout=wait)
+    finally:  # the wait ran out, or the request itself was cancelled: stop polling
+        if not task.done():
+            task.cancel()
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return task.result() if task in done else None
+
+
+async def _send(gateway: JobGateway, handle: WorkflowHandle[Any, Any], job_id: str,
+                response: HitlResponse, owner: str | None,
+                rpc_timeout: timedelta) -> HitlAck | None:
+    """The update's reply; None when a `?wait` ran out first."""
+    try:
+        if response.wait_seconds <= 0:
+            return await handle.execute_update(
+                names.UPDATE_SUBMIT_HITL_RESPONSE, response, id=update_id(response),
+                result_type=HitlAck, rpc_timeout=rpc_timeout)
+        update = await handle.start_update(
+            names.UPDATE_SUBMIT_HITL_RESPONSE, response, id=update_id(response),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=HitlAck,
+            rpc_timeout=rpc_timeout)
+        return await _held_result(update, response.wait_seconds)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         kind = cause.type if isinstance(cause, ApplicationError) else None

@@ -14,7 +14,7 @@ from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
 from api.errors import ApiError
 from api.schemas import InboxItem, JobSummary
 from common import search_attributes as sa
-from workflows import names
+from workflows import memo_view, names
 from workflows.models import JobStatus, JobView, Phase
 
 _TOKEN_CHECK = 6
@@ -71,7 +71,10 @@ async def job_summary(w: WorkflowExecution) -> JobSummary:
         current_phase=Phase(phase) if phase else None,
         user_id=attrs.get(sa.USER),
         hitl_type=attrs.get(sa.HITL_TYPE),
-        task_description=view.get("task_description") or memo.get("task_description"),
+        # A lean job's `job` part leaves the task to its options (`workflows.memo_view`).
+        task_description=view.get("task_description")
+        or (memo.get(memo_view.PARTS["options"]) or {}).get("task_description")
+        or memo.get("task_description"),
         progress_percent=view.get("progress_percent"),
         created_at=w.start_time.isoformat() if w.start_time else None,
         updated_at=view.get("updated_at")

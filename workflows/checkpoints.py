@@ -17,7 +17,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from common.job_terms import TimeoutAction
-    from workflows import job_metrics
+    from workflows import job_metrics, lean_history
     from workflows.hitl import (
         PHASE_OF,
         REVISABLE_TYPES,
@@ -89,7 +89,7 @@ class Checkpoints(JobPart):
             answer_schema=answer_schema(hitl_type, data, actions, full_match=(
                 hitl_type is not HitlType.STRUCTURE_FIX
                 or workflow.patched(PATCH_FULL_MATCH_NAMES)), edits=(
-                hitl_type in EDIT_FIELDS and workflow.patched(PATCH_REVIEWER_EDITS))),
+                hitl_type in EDIT_FIELDS and lean_history.patched(PATCH_REVIEWER_EDITS))),
             revisions_used=used,
             revisions_left=left,
             assignee=state.user_id,
@@ -231,10 +231,18 @@ class Checkpoints(JobPart):
     async def applied(self, response: HitlResponse) -> None:
         """Return once the main method took the answer; with `wait_seconds`, once it led
         somewhere (the next prompt or the job's end), so the reply carries the next prompt
-        instead of the client polling for it."""
+        instead of the client polling for it.
+
+        A lean job (`workflows.lean_history`) waits with no timer: the next prompt or the
+        job's end always comes, and the API stops waiting for the reply after
+        `wait_seconds` on its side."""
         await workflow.wait_condition(lambda: self.answer is None)
         if response.wait_seconds > 0:
             answered, state = response.prompt_id, self._state
+            if lean_history.lean():
+                await workflow.wait_condition(
+                    lambda: state.last_prompt_id > answered or state.status.is_terminal)
+                return
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: state.last_prompt_id > answered or state.status.is_terminal,

@@ -7,13 +7,15 @@ once per workflow activation, so history and visibility writes stay few.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from common import search_attributes as sa
-    from workflows import job_metrics, memo_view
+    from workflows import job_metrics, lean_history, memo_view
     from workflows.models import JobState, JobView
     from workflows.names import MEMO_VIEW
 
@@ -32,7 +34,10 @@ class ViewPublisher:
         self._published_view: dict[str, Any] = {}
         self._published_memo: dict[str, Any] = {}
         self._split: bool | None = None
+        self._compact = False
         self._scheduled = False
+        self._held = 0
+        self._pending = False
 
     def publish(self) -> None:
         """Publish the job's view once, at the end of this activation.
@@ -43,7 +48,26 @@ class ViewPublisher:
         """
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.publish_now)
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Publish nothing until the block ends, then once: a local activity inside runs in
+        the same workflow task, so what changed before and after it is one upsert."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._pending:
+                self._pending = False
+                self.publish()
+
+    def _flush(self) -> None:
+        if self._held:
+            self._scheduled, self._pending = False, True
+        else:
+            self.publish_now()
 
     def publish_now(self) -> None:
         """Upsert the memo view and the search attributes that changed.
@@ -52,7 +76,8 @@ class ViewPublisher:
         """
         self._scheduled = False
         if self._split is None:  # decided once, at the job's first publish
-            self._split = workflow.patched(PATCH_SPLIT_MEMO)
+            self._split = lean_history.patched(PATCH_SPLIT_MEMO)
+            self._compact = lean_history.lean()
             if self._split:
                 started = workflow.info().typed_search_attributes
                 self._published = {key.name: started.get(key) for key in sa.ALL}
@@ -86,7 +111,7 @@ class ViewPublisher:
 
     def _upsert_changed_parts(self, view: dict[str, Any]) -> None:
         """One memo upsert with the parts that changed; a part that became empty is removed."""
-        memo = memo_view.split_view(view)
+        memo = memo_view.split_view(view, compact=self._compact)
         published = self._published_memo
         changes: dict[str, Any] = {k: v for k, v in memo.items() if published.get(k) != v}
         changes.update({k: None for k in published if k not in memo})

@@ -16,18 +16,24 @@ replays the old path (the single automatic regeneration in `SkillJob`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import names
+    from workflows import lean_history, names
     from workflows.activity_models import (
         TokenUsage,
         ValidateInput,
         ValidationReport,
     )
-    from workflows.activity_options import AUTHOR_OPTIONS, JUDGE_OPTIONS, REFINE_OPTIONS
+    from workflows.activity_options import (
+        AUTHOR_OPTIONS,
+        JUDGE_OPTIONS,
+        LOCAL_OPTIONS,
+        REFINE_OPTIONS,
+    )
     from workflows.job_part import JobPart
     from workflows.models import JobState, SkillContent, Understanding
     from workflows.refine_models import (
@@ -49,8 +55,10 @@ class Refinement(JobPart):
     def __init__(self, state: JobState, record: Callable[..., None],
                  publish: Callable[[], None],
                  new_version: Callable[[SkillContent, str | None], None],
-                 verdict: Callable[[ValidationReport], None]) -> None:
+                 verdict: Callable[[ValidationReport], None],
+                 held: Callable[[], AbstractContextManager[None]] = nullcontext) -> None:
         super().__init__(state, record, publish)
+        self._held = held
         self._new_version = new_version
         self._verdict = verdict
 
@@ -153,13 +161,22 @@ class Refinement(JobPart):
 
     async def validate(self, plan: Understanding, content: SkillContent, summary: str,
                        into: RefineRound | None = None) -> ValidationReport:
-        """A draft's report (validator, then judge), without touching the job's verdict."""
-        report = await workflow.execute_activity(
-            names.ACTIVITY_VALIDATE,
-            ValidateInput(skill_name=plan.skill_name, content=content,
-                          example_requests=plan.example_requests,
-                          near_misses=plan.near_misses,
-                          pass_threshold=self._state.options.pass_threshold),
-            result_type=ValidationReport, summary=summary, **AUTHOR_OPTIONS,
-        )
+        """A draft's report (validator, then judge), without touching the job's verdict.
+
+        A lean job (`workflows.lean_history`) runs the validator as a local activity: it is
+        CPU on a draft in memory, and so shares the workflow task that asked for it."""
+        request = ValidateInput(skill_name=plan.skill_name, content=content,
+                                example_requests=plan.example_requests,
+                                near_misses=plan.near_misses,
+                                pass_threshold=self._state.options.pass_threshold)
+        if lean_history.lean():
+            with self._held():  # the view is published once, after it (not the judge)
+                report = await workflow.execute_local_activity(
+                    names.ACTIVITY_VALIDATE, request, result_type=ValidationReport,
+                    summary=summary, **LOCAL_OPTIONS)
+        else:
+            report = await workflow.execute_activity(
+                names.ACTIVITY_VALIDATE, request,
+                result_type=ValidationReport, summary=summary, **AUTHOR_OPTIONS,
+            )
         return await self.judged(plan, content, report, into)

@@ -16,8 +16,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import cancelled_run, job_metrics, names, prompt_data
-    from workflows.activity_options import AUTHOR_OPTIONS, FILE_OPTIONS
+    from workflows import cancelled_run, job_metrics, lean_history, names, prompt_data
+    from workflows.activity_options import AUTHOR_OPTIONS, FILE_OPTIONS, LOCAL_FILE_OPTIONS
     from workflows.checkpoints import Checkpoints, JobCancelled, Rewound
     from workflows.hitl import PROMOTION_RUNNING, refuse_if
     from workflows.models import (
@@ -67,6 +67,7 @@ MAX_AUTO_REFINEMENTS = 1
 class SkillJob:
     @workflow.init
     def __init__(self, job: JobInput) -> None:
+        self._lean = lean_history.lean()  # first: its marker opens the history
         now = workflow.now()
         self.state = JobState(
             job_id=job.job_id,
@@ -86,7 +87,7 @@ class SkillJob:
         self._promotion = PromotionWindow(self.state, self._record, self._view.publish)
         self._phase_clock = job_metrics.PhaseClock()
         self._refinement = Refinement(self.state, self._record, self._view.publish,
-                                      self._new_version, self._verdict)
+                                      self._new_version, self._verdict, self._view.held)
 
     # ------------------------------------------------------------------ the state machine
 
@@ -268,12 +269,23 @@ class SkillJob:
         self, plan: Understanding, content: SkillContent, report: ValidationReport
     ) -> None:
         self._progress(Phase.SAVING, "Saving the draft", 90)
+        request = SaveDraftInput(job_id=self.state.job_id, taxonomy_path=plan.taxonomy_path,
+                                 content=content)
+        if self._lean:  # in this workflow task, the view published once after it
+            with self._view.held():
+                saved = await workflow.execute_local_activity(
+                    names.ACTIVITY_SAVE_DRAFT, request, result_type=SaveDraftResult,
+                    summary="Save the draft", **LOCAL_FILE_OPTIONS)
+                self._saved(plan, report, saved)
+            return
         saved = await workflow.execute_activity(
-            names.ACTIVITY_SAVE_DRAFT,
-            SaveDraftInput(job_id=self.state.job_id, taxonomy_path=plan.taxonomy_path,
-                           content=content),
+            names.ACTIVITY_SAVE_DRAFT, request,
             result_type=SaveDraftResult, summary="Save the draft", **FILE_OPTIONS,
         )
+        self._saved(plan, report, saved)
+
+    def _saved(self, plan: Understanding, report: ValidationReport,
+               saved: SaveDraftResult) -> None:
         self.state.draft_path = saved.draft_path
         self.state.result = {
             "skill_name": plan.skill_name,

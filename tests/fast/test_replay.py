@@ -18,6 +18,9 @@ EXPECTED = {
     # confirm, preview, review with the memo view in parts (`workflows.memo_view`), recorded
     # from tests/fast/workflow/test_history_size.py's journey
     "split_memo_three_checkpoints",
+    # the same journey since `lean-history` (`workflows.lean_history`): held replies with no
+    # timer, validate and save as local activities, the compact memo
+    "lean_three_checkpoints",
     # a cancelled job's run ends Canceled (`workflows.cancelled_run`): by the API's cancel
     # request, and by a cancel answer (the job requests it), recorded from
     # tests/fast/workflow/test_cancelled_runs.py

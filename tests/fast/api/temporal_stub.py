@@ -8,6 +8,7 @@ prove that a malformed id or a forged token never reached Temporal at all.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,14 @@ class StubHandle:
             return RewindAck(to=Phase(arg.to), status=JobStatus.RUNNING, rewinds_used=1)
         return PromoteResult(job_id=self.id, final_path="development/x", taxonomy_path="dev")
 
+    async def start_update(self, update: str, arg: Any, *, id: str | None = None,
+                           wait_for_stage: Any = None, result_type: Any = None,
+                           rpc_timeout: Any = None) -> StubUpdate:
+        """Accepted at once; its result comes at once too, unless `hold_updates`."""
+        result = await self.execute_update(update, arg, id=id, result_type=result_type,
+                                           rpc_timeout=rpc_timeout)
+        return StubUpdate(result, self._stub.hold_updates)
+
     async def query(self, query: str, arg: Any, *, result_type: Any = None,
                     rpc_timeout: Any = None) -> EventsPage:
         self._stub.hit("query", self.id, query, arg)
@@ -161,6 +170,19 @@ class StubCount:
 
 
 @dataclass
+class StubUpdate:
+    """An accepted update; `held`: its result never comes (the workflow is still busy)."""
+
+    value: Any
+    held: bool
+
+    async def result(self, *, rpc_timeout: Any = None) -> Any:
+        if self.held:
+            await asyncio.Event().wait()
+        return self.value
+
+
+@dataclass
 class StubTemporal:
     """Jobs by id, `fail[op]` raised by that operation, `calls` as (op, *args)."""
 
@@ -171,6 +193,7 @@ class StubTemporal:
     active_count: int = 0
     worker_seen_at: float | None = None  # epoch seconds a worker last polled; None: never
     next_prompt_id: int | None = None  # what an answer's reply names as the next prompt
+    hold_updates: bool = False  # an accepted update's result never comes (`?wait` runs out)
 
     def __post_init__(self) -> None:
         self.workflow_service = StubService(self)

@@ -99,6 +99,27 @@ async def test_a_held_reply_never_shows_an_older_prompt(
     assert (got and got["prompt_id"]) == shown
 
 
+@pytest.mark.parametrize(("memo_prompt", "shown"), [(None, None), (2, 2)])
+async def test_a_wait_that_runs_out_replies_as_the_memo_shows_the_job(
+    real_api: Api, temporal: StubTemporal, memo_prompt: int | None, shown: int | None
+) -> None:
+    """The API bounds `?wait` itself (the workflow holds the update with no timer): the
+    answer was accepted, its result has not come, so the reply is the job as it is now."""
+    view = job_view(waiting=prompt(memo_prompt)) if memo_prompt else job_view(
+        status=JobStatus.RUNNING)
+    job_id = temporal.add(view).view.job_id
+    temporal.hold_updates = True
+    r = await real_api.http.post(f"{API}/hitl/{job_id}/response?wait=0.2",
+                                 json={**ANSWER, "response_id": "r-1"})
+    assert r.status_code == 200, r.text
+    ack = r.json()
+    assert {k: ack[k] for k in ("prompt_id", "response_id", "action", "duplicate")} == {
+        "prompt_id": 1, "response_id": "r-1", "action": "proceed", "duplicate": False}
+    assert ack["status"] == view.status.value
+    assert (ack["prompt"] and ack["prompt"]["prompt_id"]) == shown
+    assert temporal.ops() == ["update", "describe"]
+
+
 async def test_an_older_worker_gets_the_answer_after_the_apis_own_check(
     secured_real: Api, temporal: StubTemporal, alices_job: str
 ) -> None:

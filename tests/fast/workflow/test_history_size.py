@@ -5,10 +5,15 @@ A completed three-checkpoint job (confirm, preview, review, answered as the benc
 on the real dev server: its history's event count and size are deterministic, so they are
 asserted. The API's readers of the memo (`GET /jobs/{id}`, the inbox) are run against the
 same job: what they read from the split memo is the whole view the workflow holds.
+
+`RECORD_HISTORIES=1` writes the history to tests/histories/lean_three_checkpoints.json for
+tests/fast/test_replay.py (only after a deliberate, patched change).
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -21,6 +26,7 @@ from common import search_attributes as sa
 from common.settings import Settings
 from tests.fast.workflow.jobs import Harness, Job, eventually
 from workflows import memo_view
+from workflows.lean_history import PATCH_LEAN_HISTORY
 from workflows.models import HitlType, JobStatus, JobView
 from workflows.names import MEMO_VIEW
 
@@ -29,12 +35,24 @@ from workflows.names import MEMO_VIEW
 # TemporalChangeVersion upsert (2 events): 76 events, 67,505 bytes. Replies that name the
 # next prompt by id instead of carrying it (its report and SKILL.md are in the memo):
 # the 3 update completions 13,337 -> 825 bytes, the history 55,074 bytes.
-EVENTS = 76
-MAX_HISTORY_BYTES = 56_500
+# The `lean-history` patch (`workflows.lean_history`), 76 events / ~55,100 bytes before:
+# - one patch marker for the job's new paths instead of `split-memo-view` and
+#   `reviewer-edits` (each a marker and a TemporalChangeVersion upsert): -2 events, -271 bytes;
+# - `?wait` replies held with no timer (the API bounds the wait): -6 events, -885 bytes;
+# - validate and save as local activities, the view published once after each: the 2
+#   workflow tasks they took and 2 memo and 2 attribute upserts go; 54 events, 46,402 bytes;
+# - the compact memo (`workflows.memo_view`: no defaults, nothing computed or held by the
+#   options, the answer schema derived on reading): 40,942 bytes;
+# - a part's lists of same-keyed dicts (the report's checks) as rows: 39,044 bytes.
+EVENTS = 54
+MAX_HISTORY_BYTES = 40_000
 MAX_REPLY_BYTES = 1_200
-MAX_MEMO_BYTES = 26_000
-MEMO_UPSERTS = 8
-JOB_ATTRIBUTE_UPSERTS = 8
+MAX_MEMO_BYTES = 16_000
+MEMO_UPSERTS = 6
+JOB_ATTRIBUTE_UPSERTS = 6
+# The 3 prompts' deadlines and the promotion window; the held replies have none.
+TIMERS = 4
+HISTORIES = Path(__file__).resolve().parent.parent.parent / "histories"
 
 
 def _by_type(history: History) -> dict[str, list[Any]]:
@@ -109,6 +127,13 @@ async def test_three_checkpoint_job_history_is_small(harness: Harness) -> None:
     assert sum("job.options" in keys for keys in written) == 1
     assert sum("job.plan" in keys for keys in written) == 1
     assert all(MEMO_VIEW in keys for keys in written)
+    assert len(by_type["EVENT_TYPE_TIMER_STARTED"]) == TIMERS
+    markers = [str(e.marker_recorded_event_attributes)
+               for e in by_type["EVENT_TYPE_MARKER_RECORDED"]]
+    assert sum(PATCH_LEAN_HISTORY in m for m in markers) == 1 and len(markers) == 3  # + 2 local
+    if os.environ.get("RECORD_HISTORIES") == "1":
+        path = HISTORIES / "lean_three_checkpoints.json"
+        path.write_text((await job.handle.fetch_history()).to_json())
 
 
 def test_memo_from_before_the_split_reads_as_it_is() -> None:
@@ -134,3 +159,20 @@ def test_split_and_join_round_trip_with_a_shared_report() -> None:
     assert joined is not None
     expected = {k: v for k, v in view.items() if v not in (None, [], {})}
     assert {k: v for k, v in joined.items() if v not in (None, [], {})} == expected
+
+
+def test_compact_parts_pack_same_keyed_lists_as_rows_and_read_back() -> None:
+    checks = [{"check": "a", "passed": True}, {"check": "b", "passed": False}]
+    mixed = [{"check": "a"}, {"other": 1}]
+    view = {"job_id": "j", "options": {"job_id": "j", "user_id": "u"}, "user_id": "u",
+            "status": "running", "events_count": 2, "error": None,
+            "validation": {"checks": checks, "trigger_cases": mixed, "passed": False}}
+    memo = memo_view.split_view(view, compact=True)
+    assert memo["job.validation"]["checks"] == {
+        memo_view.COLS: ["check", "passed"], memo_view.ROWS: [["a", True], ["b", False]]}
+    assert memo["job.validation"]["trigger_cases"] == mixed  # not one shape: as it is
+    assert memo[MEMO_VIEW] == {"status": "running", "events_count": 2}
+    joined = memo_view.join_view(memo)
+    assert joined is not None
+    assert joined["validation"] == view["validation"]
+    assert (joined["job_id"], joined["user_id"]) == ("j", "u")

@@ -12,6 +12,7 @@ worker deploy would find it). Each test checks the run took that path, so the hi
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -62,9 +63,16 @@ class JudgedStubs(LoopStubs):
 
 
 def _activities(history: WorkflowHistory) -> list[str]:
-    return [e.activity_task_scheduled_event_attributes.activity_type.name
-            for e in history.events
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+    """The activities in the order the job ran them; a local one (the validator in a job
+    since `lean-history`) is a marker."""
+    ran = []
+    for e in history.events:
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            ran.append(e.activity_task_scheduled_event_attributes.activity_type.name)
+        elif e.marker_recorded_event_attributes.marker_name == "core_local_activity":
+            [data] = e.marker_recorded_event_attributes.details["data"].payloads
+            ran.append(json.loads(data.data)["activity_type"])
+    return ran
 
 
 def _patched(history: WorkflowHistory) -> bool:
