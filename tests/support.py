@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 
 from devstack.launcher import StackLauncher
+from skill_store.library import JOB_MARKER
 from tests.skeleton import SKELETON_PASS_THRESHOLD
 
 API = "/api/v2"
@@ -88,3 +90,26 @@ def wait_prompt(http: httpx.Client, job_id: str, hitl_type: str,
 
 def answer(http: httpx.Client, job_id: str, prompt_id: int, **body: Any) -> httpx.Response:
     return http.post(f"{API}/hitl/{job_id}/response", json={"prompt_id": prompt_id, **body})
+
+
+def assert_error_shape(r: httpx.Response, *statuses: int) -> dict[str, Any]:
+    """The API's error body: one of `statuses`, a message, the request's id."""
+    assert r.status_code in statuses, (r.status_code, r.text[:500])
+    body = r.json()
+    assert isinstance(body.get("error"), str) and body["error"], body
+    assert body["request_id"] == r.headers["X-Request-ID"], body
+    return body
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file in a skill folder except our provenance marker."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != JOB_MARKER
+    }
+
+
+def index_of(stack_root: Path) -> dict[str, Any]:
+    """The skill library's taxonomy index (path -> entry)."""
+    return json.loads((stack_root / "taxonomy_index.json").read_text())

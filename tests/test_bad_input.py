@@ -6,7 +6,8 @@ job id, key and page token on every route) is in tests/fast/api, in-process, wit
 gateway or Temporal's client stubbed. Here: a 413 and a chunked 413 through uvicorn, a
 traversal id and NUL bytes as the server decodes them, request lines the HTTP parser
 itself refuses, answers the workflow judges (stale, unknown action, another job's
-prompt, bad skill names), what reaches the skill on disk, and Temporal going down.
+prompt, bad skill names) and what reaches the skill on disk. Temporal going down:
+test_temporal_down.py.
 
 (Concurrent answers are in test_answers.py; library path traversal and symlinks in
 test_skills_api.py / tests/fast/test_skill_paths.py.)
@@ -16,10 +17,8 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from tests.support import (
     API,
     LocalStack,
     answer,
+    assert_error_shape,
     create_job,
     get_job,
     wait_prompt,
@@ -43,14 +43,6 @@ NUL = "\x00"
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def assert_error_shape(r: httpx.Response, *statuses: int) -> dict[str, Any]:
-    assert r.status_code in statuses, (r.status_code, r.text[:500])
-    body = r.json()
-    assert isinstance(body.get("error"), str) and body["error"], body
-    assert body["request_id"] == r.headers["X-Request-ID"], body
-    return body
 
 
 def raw_request(
@@ -424,106 +416,3 @@ def test_an_answer_built_for_another_jobs_prompt_with_the_same_number_is_refused
     finally:
         for job_id in (a, b):
             mod_http.post(f"{API}/jobs/{job_id}/cancel")
-
-
-# ------------------------------------------------------------------ Temporal down
-
-
-def _until_not_503(call: Any, within: float = 60.0) -> httpx.Response:
-    deadline = time.monotonic() + within
-    while True:
-        r = call()
-        if r.status_code != 503 or time.monotonic() > deadline:
-            return r
-        time.sleep(0.5)
-
-
-def test_temporal_down_writes_fail_fast_and_work_resumes(own_stack: LocalStack) -> None:
-    own_stack.start_server()
-    [url] = own_stack.start_workers_and_apis()
-    api = own_stack.apis[0]
-    with httpx.Client(base_url=url, timeout=30) as http:
-        parked = create_job(http, TASK, user_id="down", enable_hitl_confirm=True)
-        prompt = wait_prompt(http, parked, "confirm")
-
-        own_stack.stop_server(kill=True)
-        calls = [
-            ("POST", f"{API}/skills/create", {"task_description": TASK, "user_id": "down"}, {}),
-            (
-                "POST",
-                f"{API}/skills/create",
-                {"task_description": TASK},
-                {"Idempotency-Key": "down-key"},
-            ),
-            (
-                "POST",
-                f"{API}/hitl/{parked}/response",
-                {"prompt_id": prompt["prompt_id"], "action": "proceed", "response_id": "down-1"},
-                {},
-            ),
-            ("POST", f"{API}/jobs/{parked}/cancel", None, {}),
-            ("POST", f"{API}/jobs/{parked}/rewind", {"to": "understanding"}, {}),
-            ("GET", f"{API}/jobs/{parked}", None, {}),
-            ("GET", f"{API}/jobs", None, {}),
-            ("GET", f"{API}/hitl/pending", None, {}),
-        ]
-
-        def timed(call: tuple[str, str, Any, dict[str, str]]) -> tuple[httpx.Response, float]:
-            started = time.monotonic()
-            r = http.request(call[0], call[1], json=call[2], headers=call[3])
-            return r, time.monotonic() - started
-
-        with ThreadPoolExecutor(len(calls)) as pool:  # at once: each takes seconds
-            results = list(pool.map(timed, calls))
-        for call, (r, took) in zip(calls, results, strict=True):
-            assert_error_shape(r, 503)
-            # Eight at once on two cores: the tighter bound is checked one at a time below.
-            assert took < 12, (call[:2], took)
-        assert http.get("/health").status_code == 503
-        assert http.get(f"{API}/hitl/config").status_code == 200  # no Temporal needed
-        assert api.running()
-
-        # One at a time, a write fails within the RPC timeout (3 s in the stack) + slack.
-        seconds: dict[str, float] = {}
-        for name, write in [
-            ("create", lambda: http.post(f"{API}/skills/create", json={"task_description": TASK})),
-            ("answer", lambda: answer(http, parked, prompt["prompt_id"], action="proceed")),
-        ]:
-            started = time.monotonic()
-            assert_error_shape(write(), 503)
-            seconds[name] = time.monotonic() - started
-        assert max(seconds.values()) < 3 + 1.5, seconds
-
-        own_stack.start_server()  # same DB; neither the API nor the worker restarts
-        r = _until_not_503(
-            lambda: http.post(
-                f"{API}/hitl/{parked}/response",
-                json={
-                    "prompt_id": prompt["prompt_id"],
-                    "action": "proceed",
-                    "response_id": "down-1",
-                },
-            )
-        )
-        assert r.status_code == 200, r.text
-        fresh = _until_not_503(
-            lambda: http.post(
-                f"{API}/skills/create",
-                json={"task_description": TASK, "user_id": "down", "enable_hitl_preview": True},
-            )
-        )
-        assert fresh.status_code == 202, fresh.text
-        fresh_id = fresh.json()["job_id"]
-        preview = wait_prompt(http, fresh_id, "preview")
-        r = _until_not_503(
-            lambda: answer(
-                http, fresh_id, preview["prompt_id"], action="proceed", response_id="down-2"
-            )
-        )
-        assert r.status_code == 200, r.text
-        for job_id in (parked, fresh_id):
-            job = wait_status(http, job_id, ["completed", "failed", "cancelled"], timeout=90)
-            assert job["status"] == "completed", job.get("error")
-            assert (own_stack.on_disk(job["draft_path"]) / "SKILL.md").is_file()
-        assert api.running() and all(w.running() for w in own_stack.workers)
-        assert len(own_stack.apis) == 1 and len(own_stack.workers) == 1
