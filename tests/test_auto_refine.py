@@ -66,6 +66,10 @@ class RefiningLlm(FakeLlm):
         self.held = threading.Event()
         self.release = threading.Event()
 
+    def close(self) -> None:
+        self.release.set()  # a held round answers before the server stops
+        super().close()
+
     def reply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         props = body["tools"][0]["function"]["parameters"]["properties"]
         text = "\n".join(str(m.get("content")) for m in body["messages"])
@@ -128,12 +132,8 @@ def _verdict(concrete: bool) -> dict[str, Any]:
 
 @pytest.fixture
 def llm() -> Iterator[RefiningLlm]:
-    server = RefiningLlm()
-    try:
+    with RefiningLlm() as server:
         yield server
-    finally:
-        server.release.set()
-        server.close()
 
 
 def _model_env(llm: RefiningLlm) -> dict[str, str]:

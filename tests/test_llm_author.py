@@ -12,7 +12,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from activities.offline_author import OfflineAuthor
 from common.settings import Settings
 from skill_format import parse_frontmatter, validate_content
 from skill_format.models import SkillContent
+from tests.loopback_server import LoopbackServer, QuietHandler
 from tests.support import LocalStack, create_job, wait_status
 from workflows.models import GenerateInput, Understanding, UnderstandInput
 
@@ -84,7 +84,7 @@ SKILL: dict[str, Any] = {
 }
 
 
-class FakeLlm:
+class FakeLlm(LoopbackServer):
     """A small OpenAI-compatible server: POST /v1/chat/completions with scripted replies.
 
     `behaviour` is "ok" (answer the output tool with `plan` or `skill`, chosen by the tool's
@@ -100,7 +100,7 @@ class FakeLlm:
         self._lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 with fake._lock:
@@ -122,18 +122,7 @@ class FakeLlm:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/v1", poll_interval=0.05)
 
     def reply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         b = self.behaviour
@@ -163,11 +152,8 @@ class FakeLlm:
 
 @pytest.fixture
 def fake() -> Iterator[FakeLlm]:
-    server = FakeLlm()
-    try:
+    with FakeLlm() as server:
         yield server
-    finally:
-        server.close()
 
 
 def author_for(fake: FakeLlm, timeout: float = 10.0) -> LlmAuthor:

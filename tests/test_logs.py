@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,9 @@ import httpx
 import pytest
 
 from common.logging import ContextFilter, JsonLineFormatter, TextFormatter, bind
-from devstack.processes import free_port, wait_until
+from devstack.processes import wait_until
 from tests.support import API, LocalStack, answer, create_job, wait_prompt, wait_status
+from tests.webhook_receivers import Answer, Receiver
 
 API_KEY = "sk-logs-test-3f9c2a7e51d04b8e"
 WRONG_KEY = "sk-logs-wrong-9d8e7f6a5b4c"
@@ -29,39 +29,12 @@ HOOK_TOKEN = "T0KEN-in-the-webhook-url-5e6f"  # Slack-style: the URL is the cred
 SECRETS = (API_KEY, WRONG_KEY, WEBHOOK_SECRET, LLM_KEY, HOOK_TOKEN)
 
 
-class FlakyReceiver:
-    """A webhook receiver that refuses the first delivery, so the worker logs a retry."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.calls += 1
-                self.send_response(503 if receiver.calls == 1 else 204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def receiver() -> Iterator[FlakyReceiver]:
-    r = FlakyReceiver()
-    try:
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver that refuses the first delivery, so the worker logs a retry."""
+    calls = itertools.count(1)
+    with Receiver(lambda _: Answer(503 if next(calls) == 1 else 204)) as r:
         yield r
-    finally:
-        r.close()
 
 
 def records(path: Path) -> list[dict[str, Any]]:
@@ -81,7 +54,7 @@ def records(path: Path) -> list[dict[str, Any]]:
 
 
 def test_json_logs_carry_ids_and_no_secrets(own_stack: LocalStack,
-                                            receiver: FlakyReceiver) -> None:
+                                            receiver: Receiver) -> None:
     keys = json.dumps([{"key_sha256": hashlib.sha256(API_KEY.encode()).hexdigest(),
                         "user_id": "ops", "role": "admin"}])
     json_logs = {"SKILL_FLEET_LOG_FORMAT": "json"}
@@ -103,7 +76,7 @@ def test_json_logs_carry_ids_and_no_secrets(own_stack: LocalStack,
         wait_status(http, job_id, ["completed"])
         refused = http.get(f"{API}/jobs", headers={"Authorization": f"Bearer {WRONG_KEY}"})
         assert refused.status_code == 401
-    wait_until(lambda: receiver.calls >= 2, timeout=30, what="webhook retried")
+    wait_until(lambda: receiver.count() >= 2, timeout=30, what="webhook retried")
     own_stack.stop()  # flush: shutdown lines are records too
 
     api = records(own_stack.logs / "api0.log")

@@ -9,17 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
-from devstack.processes import free_port
 from tests.support import (
     API,
     LocalStack,
@@ -30,52 +27,40 @@ from tests.support import (
     wait_prompt,
     wait_status,
 )
+from tests.webhook_receivers import Answer, Received, Receiver
 
 SECRET = "test-webhook-secret"
 TASK = "Triage customer support tickets by urgency and route them to the right team"
 
 
-class Receiver:
+def job_of(delivery: Received) -> str:
+    return str(json.loads(delivery.body)["job_id"])
+
+
+class JobReceiver(Receiver):
     """A real HTTP webhook receiver that fails the first N deliveries of each job."""
 
     def __init__(self, fail_first: int = 0) -> None:
         self.fail_first = fail_first
-        self.attempts: list[dict[str, Any]] = []
-        self.delivered: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        receiver = self
+        self.delivered: list[Received] = []
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                job_id = json.loads(body)["job_id"]
-                with receiver.lock:
-                    receiver.attempts.append({"headers": dict(self.headers), "body": body,
-                                              "job_id": job_id})
-                    fail = len(receiver.attempts_of(job_id)) <= receiver.fail_first
-                    if not fail:
-                        receiver.delivered.append({"headers": dict(self.headers),
-                                                   "body": body, "job_id": job_id})
-                self.send_response(500 if fail else 204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def attempts_of(self, job_id: str) -> list[dict[str, Any]]:
-        return [a for a in self.attempts if a["job_id"] == job_id]
-
-    def deliveries_of(self, job_id: str) -> list[dict[str, Any]]:
+    def _answer(self, got: Received) -> Answer:
         with self.lock:
-            return [d for d in self.delivered if d["job_id"] == job_id]
+            fail = len(self.attempts_of(job_of(got))) <= self.fail_first
+            if not fail:
+                self.delivered.append(got)
+        return Answer(500 if fail else 204)
+
+    def attempts_of(self, job_id: str) -> list[Received]:
+        return [a for a in self.received if job_of(a) == job_id]
+
+    def deliveries_of(self, job_id: str) -> list[Received]:
+        with self.lock:
+            return [d for d in self.delivered if job_of(d) == job_id]
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
-        return [json.loads(d["body"]) for d in self.deliveries_of(job_id)]
+        return [json.loads(d.body) for d in self.deliveries_of(job_id)]
 
     def wait_for(self, job_id: str, kind: str, timeout: float = 30) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -86,22 +71,15 @@ class Receiver:
         kinds = [e["event"]["kind"] for e in self.events(job_id)]
         raise AssertionError(f"no {kind} delivered; got {kinds}")
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver(fail_first=1)
-    try:
+def receiver() -> Iterator[JobReceiver]:
+    with JobReceiver(fail_first=1) as r:
         yield r
-    finally:
-        r.close()
 
 
 @pytest.fixture(scope="module")
-def hitl_api(stack: LocalStack, receiver: Receiver,
+def hitl_api(stack: LocalStack, receiver: JobReceiver,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A worker that signs webhooks and an API with reminders, for this module's tests.
 
@@ -128,7 +106,7 @@ def hitl_api(stack: LocalStack, receiver: Receiver,
         side.stop()
 
 
-def test_webhooks_are_signed_retried_and_complete(hitl_api: str, receiver: Receiver) -> None:
+def test_webhooks_are_signed_retried_and_complete(hitl_api: str, receiver: JobReceiver) -> None:
     with httpx.Client(base_url=hitl_api, timeout=30) as http:
         job_id = create_job(http, TASK, user_id="hooks", enable_hitl_confirm=True)
         prompt = wait_prompt(http, job_id, "confirm")
@@ -145,18 +123,18 @@ def test_webhooks_are_signed_retried_and_complete(hitl_api: str, receiver: Recei
     kinds = [e["event"]["kind"] for e in sorted(events, key=lambda e: e["event"]["seq"])]
     assert kinds[0] == "job_started" and "prompt_raised" in kinds and "completed" in kinds
     for delivery in delivered:
-        body = delivery["body"]
-        signed = f"{delivery['headers']['X-SkillFleet-Timestamp']}.".encode() + body
+        body = delivery.body
+        signed = f"{delivery.headers['X-SkillFleet-Timestamp']}.".encode() + body
         expected = "sha256=" + hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
-        assert delivery["headers"]["X-SkillFleet-Signature"] == expected
+        assert delivery.headers["X-SkillFleet-Signature"] == expected
         payload = json.loads(body)
-        assert delivery["headers"]["X-SkillFleet-Event-Id"] == payload["event_id"]
+        assert delivery.headers["X-SkillFleet-Event-Id"] == payload["event_id"]
         assert payload["event_id"] == f"{job_id}:{payload['event']['seq']}"
         assert SECRET not in body.decode()
 
 
 def test_reminders_escalation_to_the_inbox_then_timeout(
-    hitl_api: str, receiver: Receiver
+    hitl_api: str, receiver: JobReceiver
 ) -> None:
     """The whole nudge journey across real processes: webhooks, the inbox, the deadline."""
     with httpx.Client(base_url=hitl_api, timeout=30) as http:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -21,6 +19,7 @@ import pytest
 
 from devstack.processes import free_port, http_ok, wait_until
 from devstack.temporal_server import TemporalDevServer, wait_for_namespace
+from tests.loopback_server import LoopbackServer, QuietHandler
 from tests.support import API, LocalStack, create_job, wait_job, wait_prompt, wait_status
 
 NS = "default"
@@ -34,11 +33,11 @@ def by_user(user: str) -> str:
     return f"SkillJobUser = '{user}'"
 
 
-class RefusingLlm:
+class RefusingLlm(LoopbackServer):
     """An OpenAI-compatible endpoint that rejects every key: the job fails, not retries."""
 
     def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 body = json.dumps({"error": {"message": "bad key", "type": "auth"}}).encode()
@@ -48,16 +47,7 @@ class RefusingLlm:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/v1")
 
 
 @pytest.fixture

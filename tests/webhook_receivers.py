@@ -9,9 +9,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.loopback_server import LoopbackServer, QuietHandler
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -33,7 +34,7 @@ class Answer:
     delay: float = 0.0
 
 
-class Receiver:
+class Receiver(LoopbackServer):
     """A threaded HTTP server that records each POST and answers as `script` says."""
 
     def __init__(self, script: Callable[[Received], Answer] | None = None,
@@ -45,7 +46,7 @@ class Receiver:
         self.lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
@@ -72,20 +73,9 @@ class Receiver:
                     pass  # the client stopped reading: what a read limit does
                 self.close_connection = True
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}/hook"
         if tls is not None:
             tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-            self.url = f"https://127.0.0.1:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        super().__init__(Handler, "/hook", tls=tls, poll_interval=0.05)
 
     def count(self) -> int:
         with self.lock:
@@ -94,10 +84,6 @@ class Receiver:
     def bodies(self) -> list[bytes]:
         with self.lock:
             return [r.body for r in self.received]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def self_signed(folder: Path, name: str) -> tuple[Path, Path]:

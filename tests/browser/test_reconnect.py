@@ -29,10 +29,9 @@ from tests.browser.conftest import (
     open_page,
     sign_in,
 )
-from tests.browser.test_live_and_keys import live, not_reloaded
+from tests.browser.test_live_and_keys import TASK, live, not_reloaded
 from tests.support import LocalStack, answer, create_job, get_job, wait_prompt
 
-TASK = "Summarise failing CI runs from their logs for the on-call engineer"
 LIVE_TIMEOUT = 20_000  # ms: the page's retry back-off, then one inbox poll
 # What the browser logs when a server goes away under an open stream or a re-read.
 OUTAGE_ERRORS = ("net::ERR_INCOMPLETE_CHUNKED_ENCODING", "net::ERR_CONNECTION_REFUSED",

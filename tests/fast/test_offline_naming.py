@@ -75,26 +75,29 @@ def test_third_person_comes_from_the_inflection_library(verb: str, expected: str
     assert third_person(verb) == expected
 
 
-@pytest.mark.parametrize(("task", "category"), [
-    (PAGERDUTY, "observability"),
-    ("Query Datadog logs to find the cause of 500 errors after a deploy", "observability"),
-    ("Write Prometheus alerting rules for Kafka consumer lag", "observability"),
-    ("Clean a pandas DataFrame of duplicate rows before loading it", "data"),
-    ("Build dbt models for weekly active users in Snowflake", "data"),
-    ("Turn messy CSV exports from a billing system into a revenue summary", "data"),
-    ("Write end-to-end Playwright tests for a checkout page", "testing"),
-    ("Fix flaky pytest fixtures in a Django project", "testing"),
-    ("Write Terraform modules for an AWS VPC", "devops"),
-    ("Triage Kubernetes pod crash loops by reading events and resource limits", "devops"),
-    ("Set up a GitHub Actions workflow that deploys a Docker image", "devops"),
-    ("Convert React class components to hooks", "development"),
-    ("Fix CSS layout bugs in Safari", "development"),
-    ("Review Python pull requests for readability", "development"),
-    ("Audit a repository for leaked secrets and rotate credentials", "security"),
-    ("Fill in PDF tax forms from a spreadsheet of client data", "documents"),
-    ("Draft a weekly engineering newsletter from merged pull requests", "writing"),
-    ("Plan a birthday party for a seven year old", "general"),
-])
+CATEGORY_OF = {  # task -> the category it is filed under
+    PAGERDUTY: "observability",
+    "Query Datadog logs to find the cause of 500 errors after a deploy": "observability",
+    "Write Prometheus alerting rules for Kafka consumer lag": "observability",
+    "Clean a pandas DataFrame of duplicate rows before loading it": "data",
+    "Build dbt models for weekly active users in Snowflake": "data",
+    "Turn messy CSV exports from a billing system into a revenue summary": "data",
+    "Write end-to-end Playwright tests for a checkout page": "testing",
+    "Fix flaky pytest fixtures in a Django project": "testing",
+    "Write Terraform modules for an AWS VPC": "devops",
+    "Triage Kubernetes pod crash loops by reading events and resource limits": "devops",
+    "Set up a GitHub Actions workflow that deploys a Docker image": "devops",
+    "Convert React class components to hooks": "development",
+    "Fix CSS layout bugs in Safari": "development",
+    "Review Python pull requests for readability": "development",
+    "Audit a repository for leaked secrets and rotate credentials": "security",
+    "Fill in PDF tax forms from a spreadsheet of client data": "documents",
+    "Draft a weekly engineering newsletter from merged pull requests": "writing",
+    "Plan a birthday party for a seven year old": "general",
+}
+
+
+@pytest.mark.parametrize(("task", "category"), CATEGORY_OF.items())
 async def test_tools_and_concepts_choose_the_category(task: str, category: str) -> None:
     result = await plan(task)
     assert result.category == category, (result.category, result.skill_name)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from devstack.processes import free_port
+from tests.loopback_server import LoopbackServer, QuietHandler
 from tests.support import API, LocalStack, answer, create_job, wait_job, wait_prompt, wait_status
 
 HERE = Path(__file__).resolve().parent
@@ -110,22 +108,17 @@ def timeout_proceed_with_reminders(http: httpx.Client) -> str:
     return job
 
 
-def _receiver() -> ThreadingHTTPServer:
+def _receiver() -> LoopbackServer:
     calls = {"n": 0}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             calls["n"] += 1
             self.send_response(500 if calls["n"] <= 2 else 204)
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return LoopbackServer(Handler, "/hook")
 
 
 JOURNEYS: dict[str, Callable[[httpx.Client], str]] = {
@@ -153,7 +146,7 @@ def main() -> None:
         stack = LocalStack(Path(tmp))
         try:
             stack.start_server()
-            hook = f"http://127.0.0.1:{receiver.server_port}/hook"
+            hook = receiver.url
             stack.start_worker(SKILL_FLEET_WEBHOOK_SECRET="record-secret",
                                SKILL_FLEET_WEBHOOK_URL=hook)
             url = stack.start_api(
@@ -164,7 +157,7 @@ def main() -> None:
             asyncio.run(_export(stack.address, jobs))
         finally:
             stack.stop()
-            receiver.shutdown()
+            receiver.close()
 
 
 if __name__ == "__main__":

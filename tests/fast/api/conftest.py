@@ -10,14 +10,14 @@ that needs other settings overrides the module-scoped `settings` fixture.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from common.settings import Settings
 from tests.fast.api.fake_gateway import FakeGateway
-from tests.fast.api.harness import KEYS, Api, make_settings, running_api
+from tests.fast.api.harness import KEYS, Api, app_fixture, make_settings, running_api
 from tests.fast.api.temporal_stub import StubTemporal
 
 
@@ -61,25 +61,7 @@ def temporal() -> StubTemporal:
     return StubTemporal()
 
 
-@pytest.fixture
-def api(open_app: Api, gateway: FakeGateway) -> Iterator[Api]:
-    open_app.use_fake(gateway)
-    yield open_app
-
-
-@pytest.fixture
-def secured(keyed_app: Api, gateway: FakeGateway) -> Iterator[Api]:
-    keyed_app.use_fake(gateway)
-    yield keyed_app
-
-
-@pytest.fixture
-def real_api(open_app: Api, temporal: StubTemporal) -> Iterator[Api]:
-    open_app.use_real(temporal)
-    yield open_app
-
-
-@pytest.fixture
-def secured_real(keyed_app: Api, temporal: StubTemporal) -> Iterator[Api]:
-    keyed_app.use_real(temporal)
-    yield keyed_app
+api = app_fixture("open_app")
+secured = app_fixture("keyed_app")
+real_api = app_fixture("open_app", "temporal")
+secured_real = app_fixture("keyed_app", "temporal")

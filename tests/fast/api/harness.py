@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -155,3 +156,21 @@ async def running_api(settings: Settings, *, gateway: FakeGateway | None = None,
             if gateway is not None:
                 api.use_fake(gateway)
             yield api
+
+
+def app_fixture(app: str, boundary: str = "gateway") -> Any:
+    """A per-test fixture: the module's running `app` (a fixture name) with the test's
+    `boundary` fixture in place: `gateway` (a FakeGateway instead of JobGateway) or
+    `temporal` (the real gateway over a StubTemporal). A conftest assigns it to a name."""
+
+    @pytest.fixture
+    def fixture(request: pytest.FixtureRequest) -> Api:
+        running: Api = request.getfixturevalue(app)
+        stub = request.getfixturevalue(boundary)
+        if isinstance(stub, StubTemporal):
+            running.use_real(stub)
+        else:
+            running.use_fake(stub)
+        return running
+
+    return fixture

@@ -15,7 +15,7 @@ import pytest
 
 from api.keys_reload import ReloadingApiKeys
 from tests.fast.api.fake_gateway import FakeGateway
-from tests.fast.api.harness import KEYS, Api, make_settings, running_api
+from tests.fast.api.harness import KEYS, Api, app_fixture, make_settings, running_api
 from tests.fast.api.temporal_stub import StubTemporal
 from tests.fast.ui.fakes import UiFakeGateway
 
@@ -56,10 +56,7 @@ def ui(keyed: Api, gateway: FakeGateway) -> Iterator[Api]:
     yield keyed
 
 
-@pytest.fixture
-def open_page(open_ui: Api, gateway: FakeGateway) -> Iterator[Api]:
-    open_ui.use_fake(gateway)
-    yield open_ui
+open_page = app_fixture("open_ui")
 
 
 @pytest.fixture

@@ -23,6 +23,12 @@ async def sign_in(client: httpx.AsyncClient, key: str) -> httpx.Response:
                                                   "api_key": key})
 
 
+async def open_as(client: httpx.AsyncClient, key: str, path: str) -> httpx.Response:
+    """Sign in with `key`, then GET `path`: a reviewer opening a page."""
+    await sign_in(client, key)
+    return await client.get(path)
+
+
 async def post_answer(client: httpx.AsyncClient, job_id: str, fields: dict[str, Any],
                       *, page: str | None = None) -> httpx.Response:
     """Submit the job page's form: its hidden fields (csrf, prompt_id, response_id) plus

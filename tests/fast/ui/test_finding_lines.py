@@ -17,7 +17,7 @@ from skill_format.validator import validate_content
 from tests.fast.api.harness import ALICE, Api
 from tests.fast.api.samples import NOW, job_view
 from tests.fast.ui.fakes import UiFakeGateway
-from tests.fast.ui.pages import sign_in
+from tests.fast.ui.pages import open_as
 from tests.fast.ui.samples import data_for, prompt_for
 from workflows.activity_models import SkillContent
 from workflows.models import HitlType, SkillVersion
@@ -85,8 +85,7 @@ def validate_job(gateway: UiFakeGateway) -> str:
 async def test_the_validate_page_links_findings_to_numbered_lines(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = validate_job(gateway)
-    await sign_in(browser, ALICE)
-    page = (await browser.get(f"/ui/jobs/{job_id}")).text
+    page = (await open_as(browser, ALICE, f"/ui/jobs/{job_id}")).text
     links = re.findall(r'<a href="#(L\d+)" class="line-link"[^>]*>(\d+)</a>', page)
     assert links == [("L9", "5"), ("L10", "6"), ("L12", "8")]  # body line 5 is file line 9
     targets = dict(re.findall(r'<li id="(L\d+)"><code>([^<]*)</code></li>', page))
@@ -100,8 +99,7 @@ async def test_without_the_file_the_findings_keep_their_numbers(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = validate_job(gateway)
     gateway.fail["version"] = ApiError(503, "No worker is polling the task queue.")
-    await sign_in(browser, ALICE)
-    r = await browser.get(f"/ui/jobs/{job_id}")
+    r = await open_as(browser, ALICE, f"/ui/jobs/{job_id}")
     assert r.status_code == 200
     assert "(body lines 5, 6, 8)" in r.text
     assert 'class="line-link"' not in r.text and 'id="L1"' not in r.text

@@ -14,7 +14,7 @@ from skill_format.models import SkillContent
 from tests.fast.api.harness import ALICE, Api
 from tests.fast.api.samples import NOW, job_view
 from tests.fast.ui.fakes import UiFakeGateway
-from tests.fast.ui.pages import sign_in
+from tests.fast.ui.pages import open_as, sign_in
 from workflows.models import JobStatus, SkillVersion, VersionInfo
 
 V1 = "---\nname: triage-tests\n---\n# Triage\n\nRun the suite twice.\nKeep notes.\n"
@@ -51,8 +51,7 @@ def text(html: str) -> str:
 async def test_the_job_page_lists_every_version(ui: Api, browser: httpx.AsyncClient,
                                                 gateway: UiFakeGateway) -> None:
     job_id = with_versions(gateway)
-    await sign_in(browser, ALICE)
-    r = await browser.get(f"/ui/jobs/{job_id}")
+    r = await open_as(browser, ALICE, f"/ui/jobs/{job_id}")
     assert r.status_code == 200
     rows = re.findall(r'<tr data-version="(\d+)">(.*?)</tr>', r.text, re.S)
     assert [n for n, _ in rows] == ["1", "2"]
@@ -66,8 +65,7 @@ async def test_the_job_page_lists_every_version(ui: Api, browser: httpx.AsyncCli
 async def test_a_version_shows_its_skill_and_the_changes_since_the_one_before(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = with_versions(gateway)
-    await sign_in(browser, ALICE)
-    r = await browser.get(f"/ui/jobs/{job_id}/versions/2")
+    r = await open_as(browser, ALICE, f"/ui/jobs/{job_id}/versions/2")
     assert r.status_code == 200
     # one query per version shown: this one and the one before (each owner-checked)
     assert gateway.called("version") == [{"job_id": job_id, "number": n, "owner": "alice"}
@@ -89,8 +87,7 @@ async def test_a_version_shows_its_skill_and_the_changes_since_the_one_before(
 async def test_the_first_version_has_nothing_before_it(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = with_versions(gateway)
-    await sign_in(browser, ALICE)
-    r = await browser.get(f"/ui/jobs/{job_id}/versions/1")
+    r = await open_as(browser, ALICE, f"/ui/jobs/{job_id}/versions/1")
     assert r.status_code == 200 and "nothing (the first version)" in r.text
     assert 'id="version-diff"' not in r.text
     assert f'href="/ui/jobs/{job_id}/versions/2" rel="next"' in r.text
@@ -113,8 +110,7 @@ async def test_a_version_that_cannot_be_read_says_why(
         ui: Api, browser: httpx.AsyncClient, gateway: UiFakeGateway) -> None:
     job_id = with_versions(gateway)
     gateway.fail["version"] = ApiError(503, "No worker is polling the task queue.")
-    await sign_in(browser, ALICE)
-    r = await browser.get(f"/ui/jobs/{job_id}/versions/1")
+    r = await open_as(browser, ALICE, f"/ui/jobs/{job_id}/versions/1")
     assert r.status_code == 503 and "No worker is polling the task queue." in r.text
 
 
@@ -122,6 +118,5 @@ async def test_a_versions_markdown_is_sanitized(ui: Api, browser: httpx.AsyncCli
                                                 gateway: UiFakeGateway) -> None:
     job_id = with_versions(gateway)
     gateway.version_list[0].content.skill_md = "# Hi\n\n<script>alert(1)</script>\n"
-    await sign_in(browser, ALICE)
-    r = await browser.get(f"/ui/jobs/{job_id}/versions/1")
+    r = await open_as(browser, ALICE, f"/ui/jobs/{job_id}/versions/1")
     assert "<script>alert" not in r.text and "&lt;script&gt;alert(1)" in r.text
