@@ -8,18 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import LocalStack
+from tests.support import LocalStack, running_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    s = LocalStack(tmp_path_factory.mktemp("stack"))
-    try:
-        s.start_server()
-        s.start_workers_and_apis()
+    with running_stack(tmp_path_factory.mktemp("stack")) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="session")

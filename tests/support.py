@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,22 @@ class LocalStack(StackLauncher):
     def on_disk(self, path: str) -> Path:
         """A path the API returns (relative to the skills root) as a folder on disk."""
         return (self.skills_root / path).resolve()
+
+
+@contextmanager
+def running_stack(root: Path, *, api: bool = True) -> Iterator[LocalStack]:
+    """A started stack (server, one worker and, unless `api=False`, one API), stopped after
+    even when the body fails."""
+    stack = LocalStack(root)
+    try:
+        stack.start_server()
+        if api:
+            stack.start_workers_and_apis()
+        else:
+            stack.start_worker()
+        yield stack
+    finally:
+        stack.stop()
 
 
 # ------------------------------------------------------------------------ HTTP helpers

@@ -26,7 +26,16 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devstack.processes import free_port, http_ok, python_process, wait_until
-from tests.support import API, LocalStack, answer, create_job, wait_job, wait_prompt, wait_status
+from tests.support import (
+    API,
+    LocalStack,
+    answer,
+    create_job,
+    running_stack,
+    wait_job,
+    wait_prompt,
+    wait_status,
+)
 from workflows import names
 
 TASK = "Convert CSV exports from the billing system into monthly revenue charts"
@@ -74,13 +83,8 @@ class _Stream(threading.Thread):
 def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A server and a worker for the API shutdown cases: each starts and stops its own API
     (the only process it signals), so the cases share them instead of starting them twice."""
-    s = LocalStack(tmp_path_factory.mktemp("api-shutdown"))
-    try:
-        s.start_server()
-        s.start_worker()
+    with running_stack(tmp_path_factory.mktemp("api-shutdown"), api=False) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.mark.parametrize("graceful", [None, "10"], ids=["dockerfile-cmd", "compose-10s"])

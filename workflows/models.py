@@ -230,27 +230,23 @@ class JobEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class SkillVersion(BaseModel):
-    """One version with its files: what `get_version` returns (the workflow keeps these; the
-    job's state and result list versions without their files, see `VersionRecord`)."""
-
-    version: int
-    created_at: datetime
-    feedback: str | None = None
-    content: SkillContent
-    # "model", "offline" or the reviewer's user id; None for versions from before.
-    author: str | None = None
-    # Unified diff against the previous version (None for the first).
-    diff: str | None = None
-
-
 class VersionInfo(BaseModel):
     """One version as the job's view lists it: who wrote it and why, without the files."""
 
     version: int
     created_at: datetime
+    # "model", "offline" or the reviewer's user id; None for versions from before.
     author: str | None = None
     feedback: str | None = None
+
+
+class SkillVersion(VersionInfo):
+    """One version with its files: what `get_version` returns (the workflow keeps these; the
+    job's state and result list versions without their files, see `VersionRecord`)."""
+
+    content: SkillContent
+    # Unified diff against the previous version (None for the first).
+    diff: str | None = None
 
 
 class VersionRecord(VersionInfo):
