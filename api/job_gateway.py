@@ -48,6 +48,7 @@ from api.refusal_status import (
 )
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
+from api.view_cache import CachedView, ViewCache, describe_key
 from common import search_attributes as sa
 from common.settings import Settings
 from workflows import memo_view, names
@@ -102,6 +103,7 @@ class JobGateway:
         self._settings = settings
         self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
         self._describes: SingleFlight[WorkflowExecutionDescription] = SingleFlight()
+        self._views = ViewCache()
 
     def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(parse_job_id(job_id))
@@ -185,13 +187,25 @@ class JobGateway:
 
     async def view(self, job_id: str, owner: str | None = None) -> JobView:
         """The job's latest published view, from one `describe` call."""
-        _, view = await self._describe(job_id, owner)
-        return view
+        _, read = await self._read(job_id, owner)
+        return read.view
+
+    async def view_json(self, job_id: str, owner: str | None = None) -> bytes:
+        """`view` as JSON (`GET /jobs/{id}`), serialized once per published view."""
+        _, read = await self._read(job_id, owner)
+        return read.json()
 
     async def _describe(
         self, job_id: str, owner: str | None
     ) -> tuple[WorkflowExecutionDescription, JobView]:
-        """Describe the job; another owner's job is 404 so ids do not leak."""
+        desc, read = await self._read(job_id, owner)
+        return desc, read.view
+
+    async def _read(
+        self, job_id: str, owner: str | None
+    ) -> tuple[WorkflowExecutionDescription, CachedView]:
+        """Describe the job; another owner's job is 404 so ids do not leak. The view is
+        built once per memo and run status (`api.view_cache`), the describe sent each time."""
         handle = self._handle(job_id)
         try:
             desc = await self._describe_rpc(job_id)
@@ -203,10 +217,14 @@ class JobGateway:
             owner is not None and desc.typed_search_attributes.get(sa.USER) != owner
         ):
             raise ApiError(404, f"Job {job_id} not found.")
+        key = describe_key(desc)
+        if cached := self._views.get(handle.id, key):
+            return desc, cached
         view = await memo_job_view(desc)
-        if view is None:  # started, first workflow task not yet run
+        if view is None:  # started, first workflow task not yet run: not kept
             view = await self._initial_view(handle)
-        return desc, reconcile(self._redact(view), desc.status)
+            return desc, CachedView(reconcile(self._redact(view), desc.status))
+        return desc, self._views.put(handle.id, key, reconcile(self._redact(view), desc.status))
 
     def _redact(self, view: JobView) -> JobView:
         """Jobs started before the worker resolved the operator's webhook carry its URL."""

@@ -19,3 +19,12 @@ class ModelResponse(Response):
 
     def __init__(self, model: BaseModel, status_code: int = 200) -> None:
         super().__init__(content=model.model_dump_json(), status_code=status_code)
+
+
+class JsonResponse(Response):
+    """JSON already serialized (a job view kept by `api.view_cache`): sent as it is."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:
+        super().__init__(content=body, status_code=status_code)

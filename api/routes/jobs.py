@@ -14,7 +14,7 @@ from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
 from api.idempotency import fingerprint, job_id_for
 from api.limits import LimitsDep, caller_key
-from api.responses import ModelResponse
+from api.responses import JsonResponse, ModelResponse
 from api.schemas import (
     WEBHOOK_URL_FIELD,
     CancelResponse,
@@ -142,8 +142,8 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail)
-async def get_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> ModelResponse:
-    return ModelResponse(await gateway.view(job_id, caller.owner_scope))
+async def get_job(job_id: str, gateway: GatewayDep, caller: CallerDep) -> JsonResponse:
+    return JsonResponse(await gateway.view_json(job_id, caller.owner_scope))
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED,

@@ -80,6 +80,9 @@ class FakeGateway(JobGateway):
         self._record("view", job_id=job_id, owner=owner)
         return self.view_result
 
+    async def view_json(self, job_id: str, owner: str | None = None) -> bytes:
+        return (await self.view(job_id, owner)).model_dump_json().encode()
+
     async def list(self, *, status: wm.JobStatus | None, user_id: str | None,
                    phase: wm.Phase | None, page_size: int, page_token: str | None,
                    ) -> tuple[list[JobSummary], str | None]:

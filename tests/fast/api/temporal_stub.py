@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -59,6 +60,11 @@ class StubDescription:
         self.workflow_type = job.workflow_type
         self.typed_search_attributes = TypedSearchAttributes(
             [SearchAttributePair(sa.USER, job.view.user_id)])
+        # What `api.view_cache` keys a view on: the run status and the memo (here the view).
+        self.raw_description = DescribeWorkflowExecutionResponse()
+        info = self.raw_description.workflow_execution_info
+        info.status = int(job.status)
+        info.memo.fields[names.MEMO_VIEW].data = job.view.model_dump_json().encode()
 
     async def memo_value(self, key: str, default: Any = None, *, type_hint: Any = None) -> Any:
         return self._job.view if key == names.MEMO_VIEW else default

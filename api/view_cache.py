@@ -1,0 +1,68 @@
+"""The job views this API process last read, keyed by the describe they came from.
+
+A job's view is a pure function of its describe's memo and run status (`memo_job_view`,
+`reconcile`; the redaction depends only on the process's settings). Fifty readers of an
+unchanged job each still send their describe (issue 27), but only the first pays for
+decoding the memo, joining its parts, validating the `JobView` and serializing it: the
+others find the same memo bytes and status here and reuse the view and its JSON. Nothing
+is served without a fresh describe, so there is no staleness to bound: a job that changed
+has other memo bytes and misses.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from hashlib import blake2b
+
+from temporalio.client import WorkflowExecutionDescription
+
+from workflows.models import JobView
+
+# Jobs remembered per process (least recently read dropped first); a view is ~30 KB of JSON.
+CACHED_JOBS = 256
+
+
+class CachedView:
+    """A job's view and, once asked for, its JSON (the body of `GET /jobs/{id}`)."""
+
+    __slots__ = ("_json", "view")
+
+    def __init__(self, view: JobView) -> None:
+        self.view = view
+        self._json: bytes | None = None
+
+    def json(self) -> bytes:
+        if self._json is None:
+            self._json = self.view.model_dump_json().encode()
+        return self._json
+
+
+def describe_key(desc: WorkflowExecutionDescription) -> bytes:
+    """A digest of what the view is derived from: the memo's payloads and the run status."""
+    info = desc.raw_description.workflow_execution_info
+    digest = blake2b(info.memo.SerializeToString(deterministic=True), digest_size=16)
+    digest.update(info.status.to_bytes(2, "big"))
+    return digest.digest()
+
+
+class ViewCache:
+    """job id -> (describe key, view); a miss is a job never read or changed since."""
+
+    def __init__(self, size: int = CACHED_JOBS) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[bytes, CachedView]] = OrderedDict()
+
+    def get(self, job_id: str, key: bytes) -> CachedView | None:
+        entry = self._entries.get(job_id)
+        if entry is None or entry[0] != key:
+            return None
+        self._entries.move_to_end(job_id)
+        return entry[1]
+
+    def put(self, job_id: str, key: bytes, view: JobView) -> CachedView:
+        cached = CachedView(view)
+        self._entries[job_id] = (key, cached)
+        self._entries.move_to_end(job_id)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return cached
