@@ -48,10 +48,10 @@ from api.refusal_status import (
 )
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
-from api.view_cache import CachedView, ViewCache, describe_key
+from api.view_cache import CachedView, ViewCache, describe_key, memo_job_view
 from common import search_attributes as sa
 from common.settings import Settings
-from workflows import memo_view, names
+from workflows import names
 from workflows.models import (
     EventsPage,
     HitlAck,
@@ -439,15 +439,6 @@ class JobGateway:
         except RPCError:
             return False
         return True
-
-
-async def memo_job_view(desc: WorkflowExecutionDescription) -> JobView | None:
-    """The job's published view: joined from its parts (`workflows.memo_view`), or, for jobs
-    started before the split, one pass from the memo's JSON to the model."""
-    memo = await desc.memo()
-    if memo_view.is_split(memo):
-        return JobView.model_validate(memo_view.join_view(memo))
-    return await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)
 
 
 def sa_initial(job: JobInput) -> TypedSearchAttributes:

@@ -16,6 +16,7 @@ from hashlib import blake2b
 
 from temporalio.client import WorkflowExecutionDescription
 
+from workflows import memo_view, names
 from workflows.models import JobView
 
 # Jobs remembered per process (least recently read dropped first); a view is ~30 KB of JSON.
@@ -66,3 +67,12 @@ class ViewCache:
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
         return cached
+
+
+async def memo_job_view(desc: WorkflowExecutionDescription) -> JobView | None:
+    """The job's published view: joined from its parts (`workflows.memo_view`), or, for jobs
+    started before the split, one pass from the memo's JSON to the model."""
+    memo = await desc.memo()
+    if memo_view.is_split(memo):
+        return JobView.model_validate(memo_view.join_view(memo))
+    return await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)

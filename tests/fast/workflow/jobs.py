@@ -30,7 +30,8 @@ from activities.promotion import PromotionActivities
 from activities.run_cancel import cancel_run
 from activities.validation import validate_skill
 from api.answer_delivery import update_id
-from api.job_gateway import memo_job_view, sa_initial
+from api.job_gateway import sa_initial
+from api.view_cache import memo_job_view
 from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names
 from workflows.models import (
