@@ -256,6 +256,9 @@ class FakeGateway:
         job.reads += 1
         return job.view
 
+    async def view_json(self, job_id: str, owner: str | None = None) -> bytes:
+        return (await self.view(job_id, owner)).model_dump_json().encode()
+
     async def list(self, **query: Any) -> tuple[list[JobSummary], str | None]:
         self._maybe_fail("list")
         self.listed.append(query)
