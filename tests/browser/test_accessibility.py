@@ -296,7 +296,15 @@ OVERFLOW = """() => {
 
 
 def assert_reflows(page: Page, state_name: str) -> None:
-    """No horizontal scrolling of the page at 320 CSS px; list what sticks out if there is."""
+    """No horizontal scrolling of the page at 320 CSS px; list what sticks out if there is.
+
+    Measured once the page has loaded, its stylesheet included: on a loaded machine the rows
+    can be in the DOM before the stylesheet applies, and an unstyled table is wider (seen once
+    in CI-like runs: every column side by side, none of the page's narrow-screen rules).
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => [...document.styleSheets].some(s => s.href && "
+                           "s.href.includes('/ui/static/'))")
     found = page.evaluate(OVERFLOW)
     assert found["scroll"] <= found["client"] + 1, (
         f"{state_name} scrolls sideways at 400 % zoom: {found['scroll']} px wide in "
