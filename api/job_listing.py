@@ -14,7 +14,7 @@ from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
 from api.errors import ApiError
 from api.schemas import InboxItem, JobSummary
 from common import search_attributes as sa
-from workflows import memo_view, names
+from workflows import memo_view
 from workflows.models import JobStatus, JobView, Phase
 
 _TOKEN_CHECK = 6
@@ -62,7 +62,7 @@ def reconcile(view: JobView, status: WorkflowExecutionStatus | None) -> JobView:
 async def job_summary(w: WorkflowExecution) -> JobSummary:
     attrs = w.typed_search_attributes
     memo = await w.memo()
-    view = memo.get(names.MEMO_VIEW) or {}
+    view = memo_view.listed_view(memo)
     status = attrs.get(sa.STATUS)
     phase = attrs.get(sa.PHASE)
     return JobSummary(
@@ -71,10 +71,7 @@ async def job_summary(w: WorkflowExecution) -> JobSummary:
         current_phase=Phase(phase) if phase else None,
         user_id=attrs.get(sa.USER),
         hitl_type=attrs.get(sa.HITL_TYPE),
-        # A lean job's `job` part leaves the task to its options (`workflows.memo_view`).
-        task_description=view.get("task_description")
-        or (memo.get(memo_view.PARTS["options"]) or {}).get("task_description")
-        or memo.get("task_description"),
+        task_description=view.get("task_description") or memo.get("task_description"),
         progress_percent=view.get("progress_percent"),
         created_at=w.start_time.isoformat() if w.start_time else None,
         updated_at=view.get("updated_at")
@@ -84,8 +81,7 @@ async def job_summary(w: WorkflowExecution) -> JobSummary:
 
 async def inbox_item(w: WorkflowExecution) -> InboxItem | None:
     """The pending prompt of a listed job, from the memo view the list result carries."""
-    memo = await w.memo()
-    view = memo.get(names.MEMO_VIEW) or {}
+    view = memo_view.listed_view(await w.memo())
     prompt = view.get("prompt")
     if not prompt:  # the attribute and the memo are upserted together; be safe anyway
         return None

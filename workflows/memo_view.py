@@ -138,10 +138,7 @@ def join_view(memo: dict[str, Any]) -> dict[str, Any] | None:
     for field, key in PARTS.items():
         if memo.get(key) is not None:
             view[field] = memo[key]
-    options = view.get("options") or {}
-    for field in FROM_OPTIONS:
-        if field not in view and options.get(field) is not None:
-            view[field] = options[field]
+    _restore_from_options(view, view.get("options") or {})
     prompt = view.get("prompt")
     if prompt is not None:
         detail = memo.get(PROMPT_DETAIL) or {}
@@ -159,3 +156,18 @@ def _derived_schema(prompt: dict[str, Any], data: dict[str, Any]) -> dict[str, A
     name match, reviewer edits), from what the memo holds of it."""
     return answer_schema(HitlType(prompt["type"]), data,
                          [HitlAction(a) for a in prompt.get("actions") or []])
+
+
+def listed_view(memo: dict[str, Any]) -> dict[str, Any]:
+    """The `job` part as job lists and the inbox read it, alone (no join of the parts), with
+    what a compact memo leaves to the options put back."""
+    job = dict(memo.get(MEMO_VIEW) or {})
+    if is_split(memo):
+        _restore_from_options(job, _unpack(memo.get(PARTS["options"]) or {}))
+    return job
+
+
+def _restore_from_options(view: dict[str, Any], options: dict[str, Any]) -> None:
+    for field in FROM_OPTIONS:
+        if field not in view and options.get(field) is not None:
+            view[field] = options[field]
