@@ -6,12 +6,11 @@ import shutil
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.refusals import paths_checked
 from skill_format.models import SkillContent
 from skill_store.paths import (
     SCRATCH_PREFIX,
-    UnsafePathError,
     check_taxonomy_path,
     draft_root,
     inside,
@@ -46,12 +45,10 @@ class DraftActivities:
 
     @activity.defn(name=ACTIVITY_SAVE_DRAFT)
     def save_draft(self, request: SaveDraftInput) -> SaveDraftResult:
-        try:
+        with paths_checked():
             segments = check_taxonomy_path(request.taxonomy_path)
             root = draft_root(self._root, request.job_id)
             target = inside(self._root, root.joinpath(*segments))
-        except UnsafePathError as err:
-            raise ApplicationError(str(err), type="UnsafePath", non_retryable=True) from err
         # A retry after a rename of the taxonomy path must not leave two drafts, and
         # an attempt killed mid-write must not leave its scratch folders behind.
         if root.exists():
@@ -66,8 +63,6 @@ class DraftActivities:
 
     @activity.defn(name=ACTIVITY_DELETE_DRAFT)
     def delete_draft(self, request: DeleteDraftInput) -> None:
-        try:
+        with paths_checked():
             root = draft_root(self._root, request.job_id)
-        except UnsafePathError as err:
-            raise ApplicationError(str(err), type="UnsafePath", non_retryable=True) from err
         shutil.rmtree(root, ignore_errors=True)

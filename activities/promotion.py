@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.refusals import paths_checked, refusal
 from skill_format import SkillFolder, parse_skill
 from skill_store.library import (
     JOB_MARKER,
@@ -41,7 +41,6 @@ from skill_store.library import (
 from skill_store.paths import (
     DRAFTS_DIR,
     SCRATCH_PREFIX,
-    UnsafePathError,
     check_job_id,
     check_taxonomy_path,
     safe_join,
@@ -53,10 +52,6 @@ from workflows.names import ACTIVITY_PROMOTE_DRAFT
 from workflows.promotion_models import PromoteInput, PromoteResult
 
 
-def _refuse(kind: str, message: str) -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)
-
-
 class PromotionActivities:
     def __init__(self, skills_root: Path) -> None:
         self._root = skills_root
@@ -65,14 +60,12 @@ class PromotionActivities:
     def promote_draft(self, request: PromoteInput) -> PromoteResult:
         info = activity.info()
         attempt_key = f"{info.workflow_run_id}/{info.activity_id}"
-        try:
+        with paths_checked():
             segments = check_taxonomy_path(request.taxonomy_path)
             check_job_id(request.job_id)
             job_drafts = safe_join(self._root, [DRAFTS_DIR, request.job_id])
             draft = safe_join(self._root, [DRAFTS_DIR, request.job_id, *segments])
             target = safe_join(self._root, segments)
-        except UnsafePathError as err:
-            raise _refuse("unsafe_path", str(err)) from err
 
         with index_lock(self._root, on_wait=activity.heartbeat):
             marker = read_marker(target) or {}
@@ -112,31 +105,31 @@ class PromotionActivities:
         for depth in range(1, len(segments)):
             ancestor = base.joinpath(*segments[:depth])
             if (ancestor / SKILL_MD).exists():
-                raise _refuse(
+                raise refusal(
                     "target_exists",
                     f"{where} would nest inside the skill {'/'.join(segments[:depth])}.",
                 )
         if not target.exists():
             return
         if not target.is_dir() or not (target / SKILL_MD).is_file():
-            raise _refuse(
+            raise refusal(
                 "target_exists", f"{where} exists and is not a skill folder; it is never replaced."
             )
         owner, job_id = self._recorded_owner(target, where)
         if not request.admin:
             if owner is None and job_id != request.job_id:
-                raise _refuse(
+                raise refusal(
                     "not_owner",
                     f"The skill at {where} has no recorded owner; only an admin may replace it.",
                 )
             if owner is not None and owner != request.owner:
-                raise _refuse(
+                raise refusal(
                     "not_owner",
                     f"The skill at {where} belongs to another user; only its owner or an "
                     "admin may replace it.",
                 )
         if not request.overwrite:
-            raise _refuse(
+            raise refusal(
                 "target_exists",
                 f"A skill already exists at {where}; promote with overwrite=true to replace it "
                 "(the current version is kept under _versions/).",
@@ -166,7 +159,7 @@ class PromotionActivities:
                 continue
             taken = names & {entry.name, entry.taxonomy_path.rsplit("/", 1)[-1]}
             if taken:
-                raise _refuse(
+                raise refusal(
                     "name_taken",
                     f"A skill named {sorted(taken)[0]!r} already exists at "
                     f"{entry.taxonomy_path}; skill names are unique in the library (agents "
@@ -183,7 +176,7 @@ class PromotionActivities:
     ) -> dict[str, Any]:
         """Copy into a scratch sibling, then swap it in with renames (the old one kept)."""
         if not (draft / SKILL_MD).is_file():
-            raise _refuse("no_draft", "The job's draft is no longer on disk.")
+            raise refusal("no_draft", "The job's draft is no longer on disk.")
         _refuse_links(draft)
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_scratch(target.parent)
@@ -216,7 +209,7 @@ def _refuse_links(draft: Path) -> None:
         for name in [*dirs, *files]:
             path = Path(folder) / name
             if path.is_symlink() or not (path.is_dir() or path.is_file()):
-                raise _refuse(
+                raise refusal(
                     "unsafe_path",
                     f"The draft holds {path.name!r}, which is not a regular file or folder.",
                 )

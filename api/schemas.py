@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,12 @@ from workflows.models import (
 from workflows.reviewer_edits import MAX_FILES, MAX_SECTIONS, MAX_SKILL_MD_CHARS
 
 WEBHOOK_URL_FIELD = "webhook_url"
+
+
+def same_named(source: object, names: Iterable[str]) -> dict[str, Any]:
+    """`names` read from `source` (fields or properties), for a model that takes them under the
+    same names; a name `source` lacks is an AttributeError, never a silently missing value."""
+    return {name: getattr(source, name) for name in names}
 
 
 class CreateJobRequest(BaseModel):

@@ -123,6 +123,18 @@ def _print_result(result: BaseModel, json_out: bool, human: Callable[[], object]
         out.print(item)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _call_and_print(ctx: typer.Context, json_out: bool, call: Callable[[ApiClient], M],
+                    human: Callable[[M, str], object]) -> None:
+    """The shape of most commands: one API call, then its result for a script or a person
+    (`human` gets the result and the API's base URL, for links)."""
+    with _client(ctx) as client:
+        result = call(client)
+    _print_result(result, json_out, lambda: human(result, client.base_url))
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 JobArg = Annotated[str, typer.Argument(help="The job id.", show_default=False)]
 
@@ -224,21 +236,20 @@ def jobs(
     target: Target = ctx.obj
     if mine and not user:
         user = os.environ.get("SKILL_FLEET_USER") or (None if target.api_key else "default")
-    with _client(ctx) as client:
-        page = client.list_jobs(status=status.value if status else None, user_id=user,
-                                phase=phase.value if phase else None, page_size=limit,
-                                page_token=page_token)
-    _print_result(page, json_out, lambda: jobs_listing(page, out.width))
+    _call_and_print(
+        ctx, json_out,
+        lambda client: client.list_jobs(status=status.value if status else None, user_id=user,
+                                        phase=phase.value if phase else None, page_size=limit,
+                                        page_token=page_token),
+        lambda page, _: jobs_listing(page, out.width))
 
 
 @app.command(epilog=EPILOG)
 @_reports_errors
 def show(ctx: typer.Context, job: JobArg, json_out: JsonOpt = False) -> None:
     """Show one job: status, phase, pending checkpoint, draft, validation."""
-    with _client(ctx) as client:
-        view = client.job(job)
-    _print_result(view, json_out,
-                  lambda: job_panel(view, link=page_link(client.base_url, view.job_id)))
+    _call_and_print(ctx, json_out, lambda client: client.job(job),
+                    lambda view, base_url: job_panel(view, link=page_link(base_url, view.job_id)))
 
 
 @app.command(epilog=EPILOG)
@@ -309,9 +320,8 @@ def respond(
 @_reports_errors
 def cancel(ctx: typer.Context, job: JobArg, json_out: JsonOpt = False) -> None:
     """Cancel a job (its draft is removed)."""
-    with _client(ctx) as client:
-        result = client.cancel(job)
-    _print_result(result, json_out, lambda: f"Job {job} is {result.status}.")
+    _call_and_print(ctx, json_out, lambda client: client.cancel(job),
+                    lambda result, _: f"Job {job} is {result.status}.")
 
 
 @app.command(epilog=EPILOG)
@@ -329,10 +339,12 @@ def promote(
     json_out: JsonOpt = False,
 ) -> None:
     """Promote a completed job's draft into the skills library."""
-    with _client(ctx) as client:
-        result = client.promote(job, overwrite=overwrite, delete_draft=delete_draft, force=force)
-    _print_result(result, json_out, lambda: f"Promoted to {escape(result.final_path)} "
-                                            f"({escape(result.taxonomy_path)}).")
+    _call_and_print(
+        ctx, json_out,
+        lambda client: client.promote(job, overwrite=overwrite, delete_draft=delete_draft,
+                                      force=force),
+        lambda result, _: f"Promoted to {escape(result.final_path)} "
+                          f"({escape(result.taxonomy_path)}).")
 
 
 @app.command(epilog=EPILOG)

@@ -18,9 +18,9 @@ from .rules import (
     ALLOWED_KEYS,
     ALLOWED_SUBFOLDERS,
     COMPATIBILITY_MAX,
-    DESCRIPTION_RULES,
+    DESCRIPTION,
     FORBIDDEN_FILE_STEMS,
-    NAME_RULES,
+    NAME,
     check,
     snippet,
 )
@@ -227,13 +227,13 @@ def _field_checks(skill: ParsedSkill, data: dict[str, Any]) -> list[ValidationCh
         name = data["name"]
         checks.append(check("name_string", _type_failure("name", name), "Name is a string."))
         if isinstance(name, str):
-            for check_name, rule, ok in NAME_RULES[:2]:
+            for check_name, rule, ok in NAME.rules[:2]:
                 checks.append(check(check_name, rule(name), ok))
             mismatch = None
             if name != folder_name:
                 mismatch = f"Name '{name}' does not match the folder name '{folder_name}'."
             checks.append(check("name_matches_folder", mismatch, "Name matches the folder."))
-            for check_name, rule, ok in NAME_RULES[2:]:
+            for check_name, rule, ok in NAME.rules[2:]:
                 checks.append(check(check_name, rule(name), ok))
 
     has_description = "description" in data
@@ -254,7 +254,7 @@ def _field_checks(skill: ParsedSkill, data: dict[str, Any]) -> list[ValidationCh
             )
         )
         if isinstance(description, str):
-            for check_name, rule, ok in DESCRIPTION_RULES:
+            for check_name, rule, ok in DESCRIPTION.rules:
                 checks.append(check(check_name, rule(description), ok))
 
     if "license" in data:

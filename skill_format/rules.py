@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import reprlib
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Literal, TypeVar
 
 from .frontmatter import KEY_ORDER
 from .models import ValidationCheck
@@ -108,9 +109,51 @@ def check(name: str, failure: str | None, ok: str) -> ValidationCheck:
     )
 
 
+# A rule: its check's name, the function that says what is wrong (None: nothing), and the
+# check's message when it passes.
+Rule = tuple[str, Callable[[str], str | None], str]
+RuleFn = TypeVar("RuleFn", bound=Callable[[str], str | None])
+
+
+class RuleFamily:
+    """The rules of one frontmatter field, each declared once, on its function, in order.
+
+    The report runs each as a check of its own (`checks`); structure_fix asks `errors`."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.rules: list[Rule] = []
+
+    def rule(self, check: str, passed: str) -> Callable[[RuleFn], RuleFn]:
+        """Declare the decorated function as the rule of `check` (`passed`: its message when
+        nothing is wrong)."""
+
+        def declare(fn: RuleFn) -> RuleFn:
+            self.rules.append((check, fn, passed))
+            return fn
+
+        return declare
+
+    def errors(self, value: object) -> list[str]:
+        """What the error-level rules find wrong with `value` (warnings left out).
+
+        A value that is not text (YAML reads `name: 1234` as a number) is one problem, named
+        with its type and a short form of the value, instead of every rule failing on it."""
+        if not isinstance(value, str):
+            return [f"{self.what} must be a string, not {type(value).__name__} "
+                    f"{reprlib.repr(value)}."]
+        return [message for check, rule, _ in self.rules
+                if CHECKS[check] == "error" and (message := rule(value))]
+
+
+NAME = RuleFamily("Name")
+DESCRIPTION = RuleFamily("Description")
+
+
 # --------------------------------------------------------------------------- name rules
 
 
+@NAME.rule("name_length", f"Name is 1-{NAME_MAX} characters.")
 def _name_length(name: str) -> str | None:
     if not name.strip():
         return f"Name is empty; it must be 1-{NAME_MAX} characters."
@@ -119,6 +162,7 @@ def _name_length(name: str) -> str | None:
     return None
 
 
+@NAME.rule("name_format", "Name is lowercase ASCII kebab-case.")
 def _name_format(name: str) -> str | None:
     if not name.strip() or NAME_PATTERN.fullmatch(name):
         return None
@@ -143,6 +187,7 @@ def _name_format(name: str) -> str | None:
     )
 
 
+@NAME.rule("name_not_reserved", "Name has no reserved word.")
 def _name_reserved(name: str) -> str | None:
     lowered = name.lower()
     for word in RESERVED_WORDS:
@@ -151,6 +196,7 @@ def _name_reserved(name: str) -> str | None:
     return None
 
 
+@NAME.rule("name_not_vague", "Name says what the skill is about.")
 def _name_vague(name: str) -> str | None:
     words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
     if words and all(w in VAGUE_WORDS for w in words):
@@ -161,35 +207,15 @@ def _name_vague(name: str) -> str | None:
     return None
 
 
-# A rule: its check's name, the function that says what is wrong (None: nothing), and the
-# check's message when it passes.
-Rule = tuple[str, Callable[[str], str | None], str]
-
-
-def _errors(rules: tuple[Rule, ...], value: str) -> list[str]:
-    """What the error-level rules of `rules` find wrong with `value` (warnings left out)."""
-    return [message for check, rule, _ in rules
-            if CHECKS[check] == "error" and (message := rule(value))]
-
-
-NAME_RULES: tuple[Rule, ...] = (
-    ("name_length", _name_length, f"Name is 1-{NAME_MAX} characters."),
-    ("name_format", _name_format, "Name is lowercase ASCII kebab-case."),
-    ("name_not_reserved", _name_reserved, "Name has no reserved word."),
-    ("name_not_vague", _name_vague, "Name says what the skill is about."),
-)
-
-
 def name_issues(name: str) -> list[str]:
     """Error-level problems with a skill name, ignoring the folder (for structure_fix)."""
-    if not isinstance(name, str):
-        return [f"Name must be a string, not {type(name).__name__} {name!r}."]
-    return _errors(NAME_RULES, name)
+    return NAME.errors(name)
 
 
 # --------------------------------------------------------------------------- description rules
 
 
+@DESCRIPTION.rule("description_length", f"Description is 1-{DESCRIPTION_MAX} chars.")
 def _description_length(description: str) -> str | None:
     if not description.strip():
         return f"Description is empty; it must be 1-{DESCRIPTION_MAX} characters."
@@ -201,6 +227,7 @@ def _description_length(description: str) -> str | None:
     return None
 
 
+@DESCRIPTION.rule("description_no_angle_brackets", "Description has no < or >.")
 def _description_angle_brackets(description: str) -> str | None:
     match = re.search(r"[<>]", description)
     if not match:
@@ -218,6 +245,7 @@ def _description_triple_dash(description: str) -> str | None:
     return None
 
 
+@DESCRIPTION.rule("description_says_when", "Description says when to use the skill.")
 def _description_when(description: str) -> str | None:
     if not description.strip() or says_when(description):
         return None
@@ -228,6 +256,7 @@ def _description_when(description: str) -> str | None:
     )
 
 
+@DESCRIPTION.rule("description_third_person", "Description is in the third person.")
 def _description_person(description: str) -> str | None:
     match = FIRST_OR_SECOND_PERSON.match(description.replace("\u2019", "'"))
     if not match:
@@ -238,20 +267,10 @@ def _description_person(description: str) -> str | None:
     )
 
 
-DESCRIPTION_RULES: tuple[Rule, ...] = (
-    ("description_length", _description_length, f"Description is 1-{DESCRIPTION_MAX} chars."),
-    ("description_no_angle_brackets", _description_angle_brackets, "Description has no < or >."),
-    ("description_says_when", _description_when, "Description says when to use the skill."),
-    ("description_third_person", _description_person, "Description is in the third person."),
-)
-
-
 def description_issues(description: str) -> list[str]:
     """Error-level problems with a description (for structure_fix); warnings excluded."""
-    if not isinstance(description, str):
-        return [f"Description must be a string, not {type(description).__name__}."]
-    issues = _errors(DESCRIPTION_RULES, description)
-    if message := _description_triple_dash(description):
+    issues = DESCRIPTION.errors(description)
+    if isinstance(description, str) and (message := _description_triple_dash(description)):
         issues.append(message)
     return issues
 

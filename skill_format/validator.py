@@ -64,16 +64,10 @@ def validate_folder_model(
     errors = [c.message for c in checks if not c.passed and c.severity == "error"]
     warnings = [c.message for c in checks if not c.passed and c.severity == "warning"]
     return ValidationReport(
-        passed=not errors and score.score >= pass_threshold,
-        score=score.score,
-        errors=errors,
-        warnings=warnings,
-        checks=checks,
-        score_parts=score.parts,
-        trigger_cases=cases,
-        strengths=score.strengths,
-        weaknesses=score.weaknesses,
-        findings=score.findings,
-        part_weights=dict(WEIGHTS),
-        pass_threshold=pass_threshold,
+        # the verdict and what it was decided by
+        passed=not errors and score.score >= pass_threshold, pass_threshold=pass_threshold,
+        errors=errors, warnings=warnings, checks=checks, trigger_cases=cases,
+        # the score, its parts and their evidence
+        score=score.score, score_parts=score.parts, part_weights=dict(WEIGHTS),
+        strengths=score.strengths, weaknesses=score.weaknesses, findings=score.findings,
     )

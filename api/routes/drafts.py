@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.auth import CallerDep
 from api.deps import GatewayDep, SettingsDep
 from api.errors import ApiError
-from api.schemas import PromoteBody
+from api.schemas import PromoteBody, same_named
 from skill_store.library import SkillNotFoundError, read_draft
 from skill_store.paths import relative_to_root
 from workflows.models import JobStatus
@@ -30,6 +30,10 @@ class DraftResponse(BaseModel):
     validation_passed: bool | None
     promoted: bool
     final_path: str | None
+
+
+# The fields a draft's reply shows as the job's view has them.
+_FROM_VIEW = ("job_id", "status", "validation_passed", "promoted")
 
 
 @router.post("/{job_id}/promote", response_model=PromoteResult)
@@ -72,14 +76,9 @@ async def get_draft(
     except SkillNotFoundError as err:
         raise ApiError(404, str(err)) from err
     return DraftResponse(
-        job_id=view.job_id,
-        status=view.status,
+        **draft.model_dump(),
+        **same_named(view, _FROM_VIEW),
         taxonomy_path=view.intended_taxonomy_path,
-        draft_path=draft.draft_path,
-        skill_md=draft.skill_md,
-        files=draft.files,
-        validation_passed=view.validation_passed,
-        promoted=view.promoted,
         final_path=_relative(settings.skills_root, view.final_path),
     )
 

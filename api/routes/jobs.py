@@ -23,6 +23,7 @@ from api.schemas import (
     CreateJobWaitResponse,
     JobDetail,
     JobList,
+    same_named,
 )
 from common.job_terms import USER_ID_PATTERN
 from common.settings import Settings
@@ -74,27 +75,27 @@ async def create_job(
 
 
 def _job_input(body: CreateJobRequest, owner: str, job_id: str, settings: Settings) -> JobInput:
+    """The job as asked for, with this server's policy where the request leaves a choice."""
     return JobInput(
         job_id=job_id,
-        task_description=body.task_description,
         user_id=owner,
-        enable_hitl_confirm=body.enable_hitl_confirm,
-        enable_hitl_preview=body.enable_hitl_preview,
-        enable_hitl_review=body.enable_hitl_review,
+        **same_named(body, _ASKED),
         hitl_timeout_seconds=body.hitl_timeout_seconds or settings.hitl_timeout_seconds,
         on_hitl_timeout=body.on_hitl_timeout or settings.on_hitl_timeout,
-        max_revisions=settings.max_revisions,
-        pass_threshold=settings.pass_threshold,
-        promotion_window_seconds=settings.promotion_window_seconds,
+        webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        **same_named(settings, _SERVER_POLICY),
         reminder_offsets_seconds=settings.reminder_offsets,
-        escalate_before_seconds=settings.escalate_before_seconds,
         escalation_group=settings.hitl_escalation_group,
         # The operator's receiver is resolved by the worker; the job only says it wants it.
         operator_webhook=bool(settings.webhook_url),
-        webhook_url=str(body.webhook_url) if body.webhook_url else None,
-        auto_refine_max=settings.auto_refine_max,
         judge=bool(settings.judge_model and settings.judge_model.strip()),
     )
+
+
+# What a job takes from its request and from the server's settings under the same names.
+_ASKED = ("task_description", "enable_hitl_confirm", "enable_hitl_preview", "enable_hitl_review")
+_SERVER_POLICY = ("max_revisions", "pass_threshold", "promotion_window_seconds",
+                  "escalate_before_seconds", "auto_refine_max")
 
 
 def _check_webhook_host(body: CreateJobRequest, settings: Settings) -> None:
