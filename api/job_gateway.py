@@ -27,7 +27,6 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
-    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -51,7 +50,7 @@ from api.temporal_errors import job_missing, temporal_error, worker_timeout
 from api.view_cache import CachedView, ViewCache, describe_key, memo_job_view
 from common import search_attributes as sa
 from common.settings import Settings
-from workflows import names
+from workflows import names, start_view
 from workflows.models import (
     EventsPage,
     HitlAck,
@@ -110,7 +109,9 @@ class JobGateway:
 
     async def start(self, job: JobInput, fingerprint: str | None = None) -> JobView | None:
         """Start the job. With a fingerprint (idempotent create) return the job as it is."""
-        memo: dict[str, str] = {"task_description": job.task_description[:500]}
+        # A job of the current history format starts with its first view (`start_view`).
+        memo: dict[str, Any] = {"task_description": job.task_description[:500],
+                                **start_view.start_memo(job)}
         if fingerprint:
             memo[MEMO_FINGERPRINT] = fingerprint
         try:
@@ -442,8 +443,4 @@ class JobGateway:
 
 
 def sa_initial(job: JobInput) -> TypedSearchAttributes:
-    return TypedSearchAttributes([
-        SearchAttributePair(sa.STATUS, JobStatus.PENDING.value),
-        SearchAttributePair(sa.PHASE, Phase.QUEUED.value),
-        SearchAttributePair(sa.USER, job.user_id),
-    ])
+    return start_view.start_search_attributes(job)

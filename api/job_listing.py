@@ -72,7 +72,8 @@ async def job_summary(w: WorkflowExecution) -> JobSummary:
         user_id=attrs.get(sa.USER),
         hitl_type=attrs.get(sa.HITL_TYPE),
         task_description=view.get("task_description") or memo.get("task_description"),
-        progress_percent=view.get("progress_percent"),
+        # A job no worker has taken yet starts with the view its first task will leave.
+        progress_percent=0 if status == JobStatus.PENDING.value else view.get("progress_percent"),
         created_at=w.start_time.isoformat() if w.start_time else None,
         updated_at=view.get("updated_at")
         or (w.close_time.isoformat() if w.close_time else None),

@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from hashlib import blake2b
 
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import WorkflowExecutionDescription
 
 from workflows import memo_view, names
-from workflows.models import JobView
+from workflows.models import JobStatus, JobView, Phase
 
+# A run's events before its first workflow task completed: started, task scheduled, started.
+FIRST_TASK_EVENTS = 3
 # Jobs remembered per process (least recently read dropped first); a view is ~30 KB of JSON.
 CACHED_JOBS = 256
 
@@ -39,11 +42,30 @@ class CachedView:
 
 
 def describe_key(desc: WorkflowExecutionDescription) -> bytes:
-    """A digest of what the view is derived from: the memo's payloads and the run status."""
+    """A digest of what the view is derived from: the memo's payloads, the run status and
+    whether a worker has run the job's first task."""
     info = desc.raw_description.workflow_execution_info
     digest = blake2b(info.memo.SerializeToString(deterministic=True), digest_size=16)
     digest.update(info.status.to_bytes(2, "big"))
+    digest.update(b"q" if first_task_pending(desc) else b"r")
     return digest.digest()
+
+
+def first_task_pending(desc: WorkflowExecutionDescription) -> bool:
+    """No worker has completed the job's first workflow task yet.
+
+    A job of the current history format starts with the view its first task will leave
+    (`workflows.start_view`); until a worker ran that task it is only queued, and reads so:
+    a job nobody works on must not look like one being understood."""
+    info = desc.raw_description.workflow_execution_info
+    return (info.status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+            and info.history_length <= FIRST_TASK_EVENTS)
+
+
+def queued(view: JobView) -> JobView:
+    """The view of a job no worker has taken yet."""
+    return view.model_copy(update={"status": JobStatus.PENDING, "current_phase": Phase.QUEUED,
+                                   "progress_message": "Queued", "progress_percent": 0})
 
 
 class ViewCache:
@@ -71,8 +93,10 @@ class ViewCache:
 
 async def memo_job_view(desc: WorkflowExecutionDescription) -> JobView | None:
     """The job's published view: joined from its parts (`workflows.memo_view`), or, for jobs
-    started before the split, one pass from the memo's JSON to the model."""
+    started before the split, one pass from the memo's JSON to the model; queued while no
+    worker has run the job's first task."""
     memo = await desc.memo()
     if memo_view.is_split(memo):
-        return JobView.model_validate(memo_view.join_view(memo))
+        view = JobView.model_validate(memo_view.join_view(memo))
+        return queued(view) if first_task_pending(desc) else view
     return await desc.memo_value(names.MEMO_VIEW, None, type_hint=JobView)

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.prompt_text import prompt_markdown, prompt_summary
     from workflows.reminders import nudges
     from workflows.reviewer_edits import EDIT_FIELDS
+    from workflows.wake_timer import WakeUpTimer
 
 # A structure_fix prompt's name pattern refuses a trailing newline (`hitl.answer_schema`).
 PATCH_FULL_MATCH_NAMES = "full-match-skill-names"
@@ -65,6 +66,8 @@ class Checkpoints(JobPart):
 
     answer: HitlResponse | None = None
     rewind: RewindRequest | None = None
+    # The job's one pending timer (`workflows.wake_timer`); None: a timer per wait.
+    timer: WakeUpTimer | None = None
 
     # ------------------------------------------------------------------ the main method's side
 
@@ -89,7 +92,7 @@ class Checkpoints(JobPart):
             answer_schema=answer_schema(hitl_type, data, actions, full_match=(
                 hitl_type is not HitlType.STRUCTURE_FIX
                 or workflow.patched(PATCH_FULL_MATCH_NAMES)), edits=(
-                hitl_type in EDIT_FIELDS and lean_history.patched(PATCH_REVIEWER_EDITS))),
+                hitl_type in EDIT_FIELDS and lean_history.patched(opts, PATCH_REVIEWER_EDITS))),
             revisions_used=used,
             revisions_left=left,
             assignee=state.user_id,
@@ -160,6 +163,9 @@ class Checkpoints(JobPart):
 
     async def _answered_by(self, when: datetime, summary: str) -> bool:
         """True once an answer (or a rewind) arrived; False when `when` passed first."""
+        if self.timer is not None:
+            return await self.timer.wait(
+                lambda: self.answer is not None or self.rewind is not None, when, summary)
         try:
             await workflow.wait_condition(
                 lambda: self.answer is not None or self.rewind is not None,
@@ -239,7 +245,7 @@ class Checkpoints(JobPart):
         await workflow.wait_condition(lambda: self.answer is None)
         if response.wait_seconds > 0:
             answered, state = response.prompt_id, self._state
-            if lean_history.lean():
+            if lean_history.lean(state.options):
                 await workflow.wait_condition(
                     lambda: state.last_prompt_id > answered or state.status.is_terminal)
                 return

@@ -137,6 +137,9 @@ class JobInput(BaseModel):
     auto_refine_max: int = Field(default=0, ge=0, le=10)
     # The worker's rubric judge (SKILL_FLEET_JUDGE_MODEL) adds a part to model drafts' scores.
     judge: bool = False
+    # Which commands the job issues (`workflows.lean_history.HISTORY_FORMAT`, set by the API);
+    # 0, a job started by an older API, decides by its patches.
+    history_format: int = Field(default=0, ge=0)
 
 
 # --------------------------------------------------------------------------- human in the loop

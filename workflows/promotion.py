@@ -8,7 +8,7 @@ and the `promote` update hands a request over with `requested` and waits for the
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.job_part import JobPart
     from workflows.models import DeleteDraftInput, Understanding
     from workflows.promotion_models import PromoteInput, PromoteRequest, PromoteResult
+    from workflows.wake_timer import WakeUpTimer
 
 # A draft still unpromoted when the window closes is deleted.
 PATCH_EXPIRE_DRAFT = "expire-unpromoted-draft"
@@ -30,6 +31,8 @@ class PromotionWindow(JobPart):
 
     request: PromoteRequest | None = None
     outcome: PromoteResult | ApplicationError | None = None
+    # The job's one pending timer (`workflows.wake_timer`); None: a timer of its own.
+    timer: WakeUpTimer | None = None
 
     async def offer(self, plan: Understanding) -> None:
         """Stay open so promotion runs here, keeping the job's state and the files in step."""
@@ -38,11 +41,7 @@ class PromotionWindow(JobPart):
         closes = workflow.now() + window
         while True:
             try:
-                await workflow.wait_condition(
-                    lambda: self.request is not None,
-                    timeout=max(closes - workflow.now(), timedelta(seconds=1)),
-                    timeout_summary="promotion window",
-                )
+                await self._requested_by(closes)
             except TimeoutError:
                 # The job stays completed; only promotion is no longer offered.
                 if workflow.patched(PATCH_EXPIRE_DRAFT):
@@ -79,6 +78,18 @@ class PromotionWindow(JobPart):
             self._publish()
             self.outcome = result
             self.request = None
+
+    async def _requested_by(self, closes: datetime) -> None:
+        """Return once a promotion is requested; TimeoutError once the window closed."""
+        if self.timer is None:
+            await workflow.wait_condition(
+                lambda: self.request is not None,
+                timeout=max(closes - workflow.now(), timedelta(seconds=1)),
+                timeout_summary="promotion window",
+            )
+        elif not await self.timer.wait(lambda: self.request is not None, closes,
+                                       "promotion window", replace=True):
+            raise TimeoutError("the promotion window closed")
 
     async def _expire_draft(self) -> None:
         """A draft never promoted within the window is deleted: nothing can use it now."""

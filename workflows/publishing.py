@@ -16,7 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from common import search_attributes as sa
     from workflows import job_metrics, lean_history, memo_view
-    from workflows.models import JobState, JobView
+    from workflows.models import JobState, JobStatus, JobView
     from workflows.names import MEMO_VIEW
 
 # The memo view is split into parts (`workflows.memo_view`) and only changed parts are
@@ -76,11 +76,13 @@ class ViewPublisher:
         """
         self._scheduled = False
         if self._split is None:  # decided once, at the job's first publish
-            self._split = lean_history.patched(PATCH_SPLIT_MEMO)
-            self._compact = lean_history.lean()
+            self._split = lean_history.patched(self._state.options, PATCH_SPLIT_MEMO)
+            self._compact = lean_history.lean(self._state.options)
             if self._split:
                 started = workflow.info().typed_search_attributes
                 self._published = {key.name: started.get(key) for key in sa.ALL}
+            if self._split and lean_history.by_input(self._state.options):
+                self._start_from_start_memo()
         state = self._state
         view = JobView.of(state).model_dump(mode="json")
         if self._split:
@@ -108,6 +110,15 @@ class ViewPublisher:
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
+
+    def _start_from_start_memo(self) -> None:
+        """What the API started the job with (`workflows.start_view`) is published already:
+        the first publish writes only what differs. The job entered its start status then."""
+        self._published_memo = {k: v for k, v in workflow.memo().items()
+                                if k in memo_view.KEYS}
+        status = self._published.get(sa.STATUS.name)
+        if status and status != JobStatus.PENDING.value:
+            job_metrics.record_status(status)
 
     def _upsert_changed_parts(self, view: dict[str, Any]) -> None:
         """One memo upsert with the parts that changed; a part that became empty is removed."""

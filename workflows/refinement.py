@@ -169,7 +169,7 @@ class Refinement(JobPart):
                                 example_requests=plan.example_requests,
                                 near_misses=plan.near_misses,
                                 pass_threshold=self._state.options.pass_threshold)
-        if lean_history.lean():
+        if lean_history.lean(self._state.options):
             with self._held():  # the view is published once, after it (not the judge)
                 report = await workflow.execute_local_activity(
                     names.ACTIVITY_VALIDATE, request, result_type=ValidationReport,

@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import cancelled_run, job_metrics, lean_history, names, prompt_data
+    from workflows import cancelled_run, job_metrics, lean_history, names, prompt_data, start_view
     from workflows.activity_options import AUTHOR_OPTIONS, FILE_OPTIONS, LOCAL_FILE_OPTIONS
     from workflows.checkpoints import Checkpoints, JobCancelled, Rewound
     from workflows.hitl import PROMOTION_RUNNING, refuse_if
@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.rewinding import rewind_state
     from workflows.version_store import VersionStore
+    from workflows.wake_timer import WakeUpTimer
     from workflows.webhook_outbox import WebhookOutbox, webhook_input, webhook_targets
 
 # Failed validation is refined automatically this many times before a human decides.
@@ -67,14 +68,16 @@ MAX_AUTO_REFINEMENTS = 1
 class SkillJob:
     @workflow.init
     def __init__(self, job: JobInput) -> None:
-        self._lean = lean_history.lean()  # first: its marker opens the history
+        self._lean = lean_history.lean(job)  # first: a format-0 job's marker opens the history
         now = workflow.now()
+        # The first task's clock: the input's start time, as the start memo shows it.
+        self._first_task_at = job.created_at if start_view.started_published(job) else None
         self.state = JobState(
             job_id=job.job_id,
             task_description=job.task_description,
             user_id=job.user_id,
             created_at=job.created_at or now,
-            updated_at=now,
+            updated_at=self._first_task_at or now,
             options=job,
         )
         self._understand_request = UnderstandInput(task_description=job.task_description)
@@ -85,6 +88,8 @@ class SkillJob:
         self._versions = VersionStore(self.state)  # the versions' files: out of the state
         self._checkpoints = Checkpoints(self.state, self._record, self._view.publish)
         self._promotion = PromotionWindow(self.state, self._record, self._view.publish)
+        if lean_history.by_input(job):  # one pending timer for all its deadlines
+            self._checkpoints.timer = self._promotion.timer = WakeUpTimer()
         self._phase_clock = job_metrics.PhaseClock()
         self._refinement = Refinement(self.state, self._record, self._view.publish,
                                       self._new_version, self._verdict, self._view.held)
@@ -95,6 +100,9 @@ class SkillJob:
     async def run(self, job: JobInput) -> JobState:
         delivery = asyncio.create_task(self._outbox.run())
         self._record("job_started", task_description=job.task_description, user_id=job.user_id)
+        if self._first_task_at is not None:  # the view the API started the job with
+            self._progress(*start_view.FIRST_PROGRESS)
+            self._first_task_at = None
         try:
             plan, content, report = await self._phases()
             await self._save(plan, content, report)
@@ -142,7 +150,7 @@ class SkillJob:
         request = self._understand_request
         ask = self._checkpoints.ask
         while True:
-            self._progress(Phase.UNDERSTANDING, "Understanding the task", 10)
+            self._progress(*start_view.FIRST_PROGRESS)
             plan = await workflow.execute_activity(
                 names.ACTIVITY_UNDERSTAND, request, result_type=Understanding,
                 summary="Understand the task", **AUTHOR_OPTIONS,
@@ -428,7 +436,7 @@ class SkillJob:
         return version, True
 
     def _record(self, kind: str, **data: Any) -> None:
-        now = workflow.now()
+        now = self._first_task_at or workflow.now()
         event = JobEvent(seq=len(self.state.events) + 1, at=now, kind=kind, data=data)
         self.state.events.append(event)
         self.state.updated_at = now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
@@ -28,6 +29,7 @@ from api.schemas import (
 from common.job_terms import USER_ID_PATTERN
 from common.settings import Settings
 from common.webhook_hosts import host_allowed
+from workflows.lean_history import HISTORY_FORMAT
 from workflows.models import JobInput, JobStatus, Phase, RewindAck, RewindRequest
 
 router = APIRouter()
@@ -89,6 +91,8 @@ def _job_input(body: CreateJobRequest, owner: str, job_id: str, settings: Settin
         # The operator's receiver is resolved by the worker; the job only says it wants it.
         operator_webhook=bool(settings.webhook_url),
         judge=bool(settings.judge_model and settings.judge_model.strip()),
+        history_format=HISTORY_FORMAT,
+        created_at=datetime.now(UTC),  # the job's first view shows it (`workflows.start_view`)
     )
 
 

@@ -21,6 +21,9 @@ EXPECTED = {
     # the same journey since `lean-history` (`workflows.lean_history`): held replies with no
     # timer, validate and save as local activities, the compact memo
     "lean_three_checkpoints",
+    # the same journey of a job whose input names its history format (`JobInput.history_format`,
+    # `workflows.lean_history.HISTORY_FORMAT`), recorded from test_history_size.py
+    "input_format_three_checkpoints",
     # a cancelled job's run ends Canceled (`workflows.cancelled_run`): by the API's cancel
     # request, and by a cancel answer (the job requests it), recorded from
     # tests/fast/workflow/test_cancelled_runs.py

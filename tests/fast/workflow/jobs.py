@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -34,6 +35,7 @@ from api.job_gateway import sa_initial
 from api.view_cache import memo_job_view
 from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names
+from workflows.lean_history import HISTORY_FORMAT
 from workflows.models import (
     EventsPage,
     HitlAck,
@@ -49,6 +51,7 @@ from workflows.models import (
     RewindRequest,
     SkillVersion,
 )
+from workflows.start_view import start_memo
 
 T = TypeVar("T")
 # The signature of `start_harness`: activities in, a running worker's harness out.
@@ -97,6 +100,8 @@ class Harness:
 
         The offline author's skeleton passes validation here (`tests.skeleton`)."""
         options.setdefault("pass_threshold", SKELETON_PASS_THRESHOLD)
+        options.setdefault("history_format", HISTORY_FORMAT)  # as the API writes them
+        options.setdefault("created_at", datetime.now(UTC))
         job = JobInput(job_id=str(uuid.uuid4()), task_description=task, **options)
         handle = await self.client.start_workflow(
             names.WORKFLOW_TYPE,
@@ -106,7 +111,7 @@ class Harness:
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=sa_initial(job),
-            memo={"task_description": job.task_description[:500]},
+            memo={"task_description": job.task_description[:500], **start_memo(job)},
             static_summary=f"Skill job for {job.user_id}: {job.task_description[:120]}",
             result_type=JobState,
         )

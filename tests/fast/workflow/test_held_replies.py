@@ -55,8 +55,9 @@ async def test_a_held_reply_ends_with_the_cancelled_job(
     assert not [w for w in caught if issubclass(w.category, UnfinishedUpdateHandlersWarning)]
 
     history = await job.handle.fetch_history()
-    assert any(PATCH_LEAN_HISTORY in str(e.marker_recorded_event_attributes)
-               for e in history.events if e.HasField("marker_recorded_event_attributes"))
+    # Lean by its input (`JobInput.history_format`, as the API starts it): no patch marker.
+    assert not any(PATCH_LEAN_HISTORY in str(e.marker_recorded_event_attributes)
+                   for e in history.events if e.HasField("marker_recorded_event_attributes"))
     # The prompt's deadline is the only timer: the held reply has none of its own.
     timers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
     assert [t.user_metadata.summary.data for t in timers] == [b'"confirm deadline"']

@@ -6,8 +6,10 @@ on the real dev server: its history's event count and size are deterministic, so
 asserted. The API's readers of the memo (`GET /jobs/{id}`, the inbox) are run against the
 same job: what they read from the split memo is the whole view the workflow holds.
 
-`RECORD_HISTORIES=1` writes the history to tests/histories/lean_three_checkpoints.json for
-tests/fast/test_replay.py (only after a deliberate, patched change).
+`RECORD_HISTORIES=1` writes the history to tests/histories/input_format_three_checkpoints.json
+for tests/fast/test_replay.py (only after a deliberate change of `HISTORY_FORMAT`'s commands).
+lean_three_checkpoints.json is the same journey of a job started before formats (format 0, the
+`lean-history` marker); it is kept as recorded.
 """
 
 from __future__ import annotations
@@ -44,15 +46,30 @@ from workflows.names import MEMO_VIEW
 # - the compact memo (`workflows.memo_view`: no defaults, nothing computed or held by the
 #   options, the answer schema derived on reading): 40,942 bytes;
 # - a part's lists of same-keyed dicts (the report's checks) as rows: 39,044 bytes.
-EVENTS = 54
-MAX_HISTORY_BYTES = 40_000
+# A job's history format in its input (`JobInput.history_format`, set by the API), 54 events:
+# - lean by input, not by the `lean-history` patch: no marker and no TemporalChangeVersion
+#   upsert in the first task, -2 events: 52 events, 38,893 bytes;
+# - one pending timer for the job's deadlines (`workflows.wake_timer`): the confirm's timer
+#   serves the later prompts, no timer per prompt nor its cancel; the promotion window
+#   cancels it and starts its own (else it would wake the job in the window's first day,
+#   4 events and a replay, to be started again): -4 events: 48 events;
+# - the API starts the job with the view its first task leaves as memo (`workflows.start_view`:
+#   the compact memo parts; the task's clock is the input's start time), its search attributes
+#   still pending / queued until a worker takes it: the first task upserts only those, -1
+#   event: 47 events.
+EVENTS = 47
+MAX_HISTORY_BYTES = 38_500
 MAX_REPLY_BYTES = 1_200
 MAX_MEMO_BYTES = 16_000
-MEMO_UPSERTS = 6
+MEMO_UPSERTS = 5
 JOB_ATTRIBUTE_UPSERTS = 6
-# The 3 prompts' deadlines and the promotion window; the held replies have none.
-TIMERS = 4
+# One for the confirm's deadline, pending for the later prompts, and the promotion window's
+# (`workflows.wake_timer`); the held replies have none.
+TIMERS = 2
+TIMERS_CANCELED = 1
 HISTORIES = Path(__file__).resolve().parent.parent.parent / "histories"
+# The journey of a job of the current `HISTORY_FORMAT`, replayed by tests/fast/test_replay.py.
+RECORDED = "input_format_three_checkpoints"
 
 
 def _by_type(history: History) -> dict[str, list[Any]]:
@@ -121,18 +138,33 @@ async def test_three_checkpoint_job_history_is_small(harness: Harness) -> None:
     assert len(replies) == 3 and sum(e.ByteSize() for e in replies) <= MAX_REPLY_BYTES
     assert sum(e.ByteSize() for e in memo_events) <= MAX_MEMO_BYTES
     assert len(job_upserts) == JOB_ATTRIBUTE_UPSERTS
-    # The options (and the plan) are written once, not with every change.
+    # The options (and the plan) are written once, not with every change: the options with
+    # the start; the first workflow task writes no memo (`workflows.start_view`), only the
+    # search attributes of a job a worker took (pending, queued -> running, understanding).
     written = [set(e.workflow_properties_modified_event_attributes.upserted_memo.fields)
                for e in memo_events]
-    assert sum("job.options" in keys for keys in written) == 1
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert "job.options" in started.memo.fields
+    assert sum("job.options" in keys for keys in written) == 0
+    first_task = next(e.event_id for e in history.events if e.event_type
+                      == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    assert not [e for e in memo_events if first_task
+                == e.workflow_properties_modified_event_attributes.workflow_task_completed_event_id]
+    [took] = [e.upsert_workflow_search_attributes_event_attributes for e in job_upserts
+              if e.upsert_workflow_search_attributes_event_attributes
+              .workflow_task_completed_event_id == first_task]
+    assert set(took.search_attributes.indexed_fields) == {sa.STATUS.name, sa.PHASE.name}
     assert sum("job.plan" in keys for keys in written) == 1
     assert all(MEMO_VIEW in keys for keys in written)
     assert len(by_type["EVENT_TYPE_TIMER_STARTED"]) == TIMERS
+    # Only the confirm's timer is cancelled, when the promotion window starts its own.
+    assert len(by_type["EVENT_TYPE_TIMER_CANCELED"]) == TIMERS_CANCELED
     markers = [str(e.marker_recorded_event_attributes)
                for e in by_type["EVENT_TYPE_MARKER_RECORDED"]]
-    assert sum(PATCH_LEAN_HISTORY in m for m in markers) == 1 and len(markers) == 3  # + 2 local
+    # Lean by its input (`JobInput.history_format`): no patch marker, only the 2 local activities.
+    assert not any(PATCH_LEAN_HISTORY in m for m in markers) and len(markers) == 2
     if os.environ.get("RECORD_HISTORIES") == "1":
-        path = HISTORIES / "lean_three_checkpoints.json"
+        path = HISTORIES / f"{RECORDED}.json"
         path.write_text((await job.handle.fetch_history()).to_json())
 
 
