@@ -38,7 +38,7 @@ from api.answer_delivery import deliver_answer
 from api.errors import ApiError
 from api.history_follow import follow_view_counts
 from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
-from api.job_reads import DESCRIBES, SingleFlight
+from api.job_reads import DESCRIBES, ListSlots, SingleFlight
 from api.metrics import JOBS_CREATED
 from api.refusal_status import (
     PROMOTE_REFUSAL_STATUS,
@@ -103,6 +103,7 @@ class JobGateway:
         self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
         self._describes: SingleFlight[WorkflowExecutionDescription] = SingleFlight()
         self._views = ViewCache()
+        self._lists = ListSlots(settings.max_concurrent_lists, settings.rpc_timeout_seconds)
 
     def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(parse_job_id(job_id))
@@ -284,7 +285,8 @@ class JobGateway:
             rpc_timeout=self._timeout,
         )
         try:
-            await iterator.fetch_next_page(page_size=page_size)
+            async with self._lists.held():
+                await iterator.fetch_next_page(page_size=page_size)
         except RPCError as err:
             if err.status == RPCStatusCode.INVALID_ARGUMENT:
                 raise ApiError(400, "Invalid page token or filter.") from err

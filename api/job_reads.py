@@ -1,4 +1,5 @@
-"""One `describe` per job at a time in an API process, and a count of them.
+"""One `describe` per job at a time in an API process, a count of them, and a bound on the
+visibility lists in flight.
 
 Fifty readers of one job (`GET /jobs/{id}` from the page, the CLI, a dashboard) that
 arrive while a describe of it is in flight await that describe instead of sending their
@@ -9,10 +10,13 @@ kept after the call returns (no cache: the next reader sees the job as it is the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, TypeVar
 
 from prometheus_client import Counter
+
+from api.errors import ApiError
 
 T = TypeVar("T")
 
@@ -51,3 +55,34 @@ class SingleFlight(Generic[T]):
             del self._calls[key]
         if not done.cancelled():
             done.exception()  # retrieved: no "never retrieved" warning if every caller left
+
+
+class ListSlots:
+    """At most `size` visibility lists (job lists, the inbox) in flight per API process.
+
+    A list makes the server read and send every listed job's memo; many at once share its
+    CPU until each runs into the RPC deadline and none returns (under 25 clients listing
+    without pause, every list timed out at 5 s: docs/performance.md). Taking turns, each list
+    gets the server to itself for its short time. A request that finds no slot within
+    `wait_seconds` gets a 503 at once instead of adding to the pile. 0: no bound.
+    """
+
+    def __init__(self, size: int, wait_seconds: float) -> None:
+        self._slots = asyncio.Semaphore(size) if size else None
+        self._wait = wait_seconds
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        if self._slots is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise ApiError(503, "Too many job lists are being read at once; retry shortly.",
+                           reason="ListsBusy") from None
+        try:
+            yield
+        finally:
+            self._slots.release()

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     create_burst: int | None = Field(default=None, ge=1)
     max_event_streams_per_user: int = Field(default=8, ge=0)
     max_waits_per_user: int = Field(default=16, ge=0)
+    # Job lists and inbox pages read from Temporal's visibility at once per API process
+    # (api/job_reads.ListSlots; 0: no bound).
+    max_concurrent_lists: int = Field(default=2, ge=0)
 
     # Worker
     worker_max_concurrent_activities: int = Field(default=100, gt=0)

@@ -83,6 +83,9 @@ class StubListing:
 
     async def fetch_next_page(self, *, page_size: int | None = None) -> None:
         self.stub.hit("fetch_page")
+        if self.stub.list_gate is not None:  # a slow visibility store: the list waits
+            self.stub.list_entered.set()
+            await self.stub.list_gate.wait()
         self.current_page = []
         self.next_page_token = self.stub.next_page_token
 
@@ -200,6 +203,8 @@ class StubTemporal:
     worker_seen_at: float | None = None  # epoch seconds a worker last polled; None: never
     next_prompt_id: int | None = None  # what an answer's reply names as the next prompt
     hold_updates: bool = False  # an accepted update's result never comes (`?wait` runs out)
+    list_gate: asyncio.Event | None = None  # set: visibility lists wait until it is set
+    list_entered: asyncio.Event = field(default_factory=asyncio.Event)  # one reached the gate
 
     def __post_init__(self) -> None:
         self.workflow_service = StubService(self)
