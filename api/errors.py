@@ -23,11 +23,13 @@ REQUEST_ID_HEADER = "X-Request-ID"
 class ApiError(Exception):
     """An expected failure with its HTTP status and a message for the caller."""
 
-    def __init__(self, status_code: int, error: str, **details: Any) -> None:
+    def __init__(self, status_code: int, error: str, *,
+                 headers: dict[str, str] | None = None, **details: Any) -> None:
         super().__init__(error)
         self.status_code = status_code
         self.error = error
         self.details = details
+        self.headers = headers or {}  # e.g. Retry-After, sent with the error
 
 
 class RequestIdMiddleware(HttpMiddleware):
@@ -123,7 +125,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         response = error_response(request, exc.status_code, exc.error, **exc.details)
-        response.headers.update(getattr(exc, "headers", {}))  # Retry-After (api.limits)
+        response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(RequestValidationError)

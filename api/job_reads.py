@@ -81,7 +81,7 @@ class ListSlots:
                 await self._slots.acquire()
         except TimeoutError:
             raise ApiError(503, "Too many job lists are being read at once; retry shortly.",
-                           reason="ListsBusy") from None
+                           headers={"Retry-After": "1"}, reason="ListsBusy") from None
         try:
             yield
         finally:

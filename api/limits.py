@@ -44,13 +44,11 @@ OPEN_MODE_KEY = "(open mode)"
 
 
 class LimitExceeded(ApiError):
-    """A 429; `headers` reach the response (see `api.errors`)."""
+    """A 429, with the moment a token is back as Retry-After."""
 
     def __init__(self, error: str, retry_after: float | None = None) -> None:
-        super().__init__(429, error)
-        self.headers: dict[str, str] = (
-            {} if retry_after is None else {"Retry-After": str(max(1, math.ceil(retry_after)))}
-        )
+        super().__init__(429, error, headers=(
+            {} if retry_after is None else {"Retry-After": str(max(1, math.ceil(retry_after)))}))
 
 
 class ActiveJobCounter(Protocol):

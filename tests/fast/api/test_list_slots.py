@@ -91,6 +91,7 @@ async def test_a_list_over_the_bound_is_refused_over_http(
     await asyncio.wait_for(temporal.list_entered.wait(), 5)
     r = await asyncio.wait_for(real_api.http.get(path), 5)  # without the bound: waits on
     assert error_body(r, 503)["details"] == {"reason": "ListsBusy"}
+    assert r.headers["retry-after"] == "1"
     assert temporal.ops().count("fetch_page") == 1  # the refused one never reached Temporal
     temporal.list_gate.set()
     assert (await first).status_code == 200
