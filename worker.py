@@ -24,7 +24,7 @@ from activities.metrics import HISTOGRAM_BUCKETS as AUTHOR_BUCKETS
 from activities.promotion import PromotionActivities
 from activities.refining import RefineActivities
 from activities.run_cancel import cancel_run
-from activities.validation import validate_skill
+from activities.validation import validate_skill, warm_validator
 from activities.webhooks import WebhookActivities
 from common.logging import configure_logging, temporal_core_logging
 from common.namespace_check import NamespaceMisconfigured, TemporalUnreachable, ensure_namespace
@@ -137,9 +137,17 @@ async def run_worker(settings: Settings) -> None:
         log.info("worker polling task queue %s at %s", settings.task_queue,
                  settings.temporal_address)
         async with worker:
+            # Beside the polling, not before it: the worker is ready at once.
+            warming = loop.run_in_executor(executor, warm_validator)
+            warming.add_done_callback(_log_warm_up)
             await stop.wait()
             log.info("worker shutting down (graceful timeout %ss)",
                      settings.worker_graceful_shutdown_seconds)
+
+
+def _log_warm_up(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and (err := done.exception()) is not None:
+        log.warning("validator warm-up failed (the first validation loads it): %s", err)
 
 
 def main() -> None:
