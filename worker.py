@@ -145,7 +145,7 @@ async def run_worker(settings: Settings) -> None:
                      settings.worker_graceful_shutdown_seconds)
 
 
-def _log_warm_up(done: asyncio.Future[None]) -> None:
+def _log_warm_up(done: asyncio.Future[object]) -> None:
     if not done.cancelled() and (err := done.exception()) is not None:
         log.warning("validator warm-up failed (the first validation loads it): %s", err)
 

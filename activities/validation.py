@@ -28,10 +28,10 @@ _WARM_UP = SkillContent(skill_md=(
     "urgency.\n"))
 
 
-def warm_validator() -> None:
+def warm_validator() -> ValidationReport:
     """Load what the validator loads on its first call (word frequencies, inflections: ~0.5 s
     of CPU) before a job needs it. Validation runs inside the workflow task that replies to
     a preview answer, so a cold first call made that reply ~0.5 s slower, and on a busy
     machine slow enough for the API's RPC timeout."""
-    validate_content("warm-up", _WARM_UP, example_requests=["triage my tickets"],
-                     near_misses=["write a poem"])
+    return validate_content("warm-up", _WARM_UP, example_requests=["triage my tickets"],
+                            near_misses=["write a poem"])

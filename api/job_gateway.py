@@ -47,7 +47,7 @@ from api.refusal_status import (
 )
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
-from api.view_cache import CachedView, ViewCache, describe_key, memo_job_view
+from api.view_cache import CachedView, ViewCache, describe_key, memo_job_view, queued
 from common import search_attributes as sa
 from common.settings import Settings
 from workflows import names, start_view
@@ -246,13 +246,11 @@ class JobGateway:
             job: JobInput = payloads[0]
             created = event.event_time.ToDatetime().replace(tzinfo=job.created_at.tzinfo
                                                            if job.created_at else None)
-            return JobView(
-                job_id=job.job_id, status=JobStatus.PENDING,
-                task_description=job.task_description, user_id=job.user_id,
-                current_phase=Phase.QUEUED, progress_message="Queued", progress_percent=0,
+            return queued(JobView(
+                job_id=job.job_id, task_description=job.task_description, user_id=job.user_id,
                 created_at=job.created_at or created, updated_at=job.created_at or created,
                 options=job,
-            )
+            ))
         raise ApiError(404, "Job not found.")
 
     async def list(

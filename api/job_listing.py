@@ -13,6 +13,7 @@ from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
 
 from api.errors import ApiError
 from api.schemas import InboxItem, JobSummary
+from api.view_cache import QUEUED
 from common import search_attributes as sa
 from workflows import memo_view
 from workflows.models import JobStatus, JobView, Phase
@@ -73,7 +74,8 @@ async def job_summary(w: WorkflowExecution) -> JobSummary:
         hitl_type=attrs.get(sa.HITL_TYPE),
         task_description=view.get("task_description") or memo.get("task_description"),
         # A job no worker has taken yet starts with the view its first task will leave.
-        progress_percent=0 if status == JobStatus.PENDING.value else view.get("progress_percent"),
+        progress_percent=(QUEUED["progress_percent"] if status == JobStatus.PENDING.value
+                          else view.get("progress_percent")),
         created_at=w.start_time.isoformat() if w.start_time else None,
         updated_at=view.get("updated_at")
         or (w.close_time.isoformat() if w.close_time else None),

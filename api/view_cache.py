@@ -62,10 +62,14 @@ def first_task_pending(desc: WorkflowExecutionDescription) -> bool:
             and info.history_length <= FIRST_TASK_EVENTS)
 
 
+# How a job no worker has taken yet reads, whatever its memo already holds.
+QUEUED = {"status": JobStatus.PENDING, "current_phase": Phase.QUEUED,
+          "progress_message": "Queued", "progress_percent": 0}
+
+
 def queued(view: JobView) -> JobView:
     """The view of a job no worker has taken yet."""
-    return view.model_copy(update={"status": JobStatus.PENDING, "current_phase": Phase.QUEUED,
-                                   "progress_message": "Queued", "progress_percent": 0})
+    return view.model_copy(update=QUEUED)
 
 
 class ViewCache:

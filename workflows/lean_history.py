@@ -19,8 +19,8 @@ older worker ignores the field and writes the marker, which a newer worker would
 A job of format 1 (`by_input`) also:
 - waits for all its deadlines with one pending timer (`workflows.wake_timer`), not a timer
   per prompt that is cancelled when the answer comes,
-- starts with the view its first task leaves (`workflows.start_view`: the API passes it as
-  the start memo and search attributes), so that task publishes nothing.
+- starts with the view its first task leaves as memo (`workflows.start_view`: the API passes
+  it with the start), so that task upserts only its search attributes (pending -> running).
 """
 
 from __future__ import annotations

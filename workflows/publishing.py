@@ -16,7 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from common import search_attributes as sa
     from workflows import job_metrics, lean_history, memo_view
-    from workflows.models import JobState, JobStatus, JobView
+    from workflows.models import JobState, JobView
     from workflows.names import MEMO_VIEW
 
 # The memo view is split into parts (`workflows.memo_view`) and only changed parts are
@@ -113,12 +113,9 @@ class ViewPublisher:
 
     def _start_from_start_memo(self) -> None:
         """What the API started the job with (`workflows.start_view`) is published already:
-        the first publish writes only what differs. The job entered its start status then."""
+        the first publish writes only what differs (its search attributes start pending)."""
         self._published_memo = {k: v for k, v in workflow.memo().items()
                                 if k in memo_view.KEYS}
-        status = self._published.get(sa.STATUS.name)
-        if status and status != JobStatus.PENDING.value:
-            job_metrics.record_status(status)
 
     def _upsert_changed_parts(self, view: dict[str, Any]) -> None:
         """One memo upsert with the parts that changed; a part that became empty is removed."""
