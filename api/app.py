@@ -67,7 +67,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None, *
             log.warning("SKILL_FLEET_OPEN_MODE is ignored: API keys are configured.")
         log.info("API ready; Temporal at %s, namespace %s, task queue %s",
                  settings.temporal_address, settings.temporal_namespace, settings.task_queue)
-        yield
+        try:
+            yield
+        finally:
+            await app.state.gateway.close()
 
     app = FastAPI(
         title="skill-fleet",

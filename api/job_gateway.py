@@ -1,7 +1,8 @@
 """The API's only door to Temporal: start, read, list, answer and cancel skill jobs.
 
 Reads use `describe` and visibility (no worker needed); concurrent reads of one job share
-one describe (`api.job_reads`). Writes that need a worker are bounded by `rpc_timeout`, so
+one describe, and clients' reads of a running job that has not changed send none
+(`api.job_reader`). Writes that need a worker are bounded by `rpc_timeout`, so
 a missing worker is a quick 503. An answer is sent without a describe: the update's
 validator checks that the caller owns the job. Followers (the event stream) long-poll the
 job's history instead of polling it.
@@ -37,8 +38,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.answer_delivery import deliver_answer
 from api.errors import ApiError
 from api.history_follow import follow_view_counts
-from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary, reconcile
-from api.job_reads import DESCRIBES, ListSlots, SingleFlight
+from api.job_listing import decode_page_token, encode_page_token, inbox_item, job_summary
+from api.job_reader import JobReader
+from api.job_reads import ListSlots
 from api.metrics import JOBS_CREATED
 from api.refusal_status import (
     PROMOTE_REFUSAL_STATUS,
@@ -47,7 +49,7 @@ from api.refusal_status import (
 )
 from api.schemas import InboxItem, JobSummary
 from api.temporal_errors import job_missing, temporal_error, worker_timeout
-from api.view_cache import CachedView, ViewCache, describe_key, memo_job_view, queued
+from api.view_cache import CachedView
 from common import search_attributes as sa
 from common.settings import Settings
 from workflows import names, start_view
@@ -101,8 +103,7 @@ class JobGateway:
         self._client = client
         self._settings = settings
         self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
-        self._describes: SingleFlight[WorkflowExecutionDescription] = SingleFlight()
-        self._views = ViewCache()
+        self._reader = JobReader(client, settings)
         self._lists = ListSlots(settings.max_concurrent_lists, settings.rpc_timeout_seconds)
 
     def _handle(self, job_id: str) -> WorkflowHandle[Any, Any]:
@@ -168,33 +169,25 @@ class JobGateway:
             raise _unavailable(err) from err
         return {w.id for w in iterator.current_page or []}
 
-    async def _describe_rpc(self, job_id: str) -> WorkflowExecutionDescription:
-        """One describe of the job, shared with concurrent readers of it (`api.job_reads`)."""
-        handle = self._handle(job_id)
-
-        async def describe() -> WorkflowExecutionDescription:
-            DESCRIBES.inc()
-            return await handle.describe(rpc_timeout=self._timeout)
-
-        return await self._describes.run(handle.id, describe)
-
     async def exists(self, job_id: str) -> bool:
         try:
-            await self._describe_rpc(job_id)
+            await self._reader.describe(parse_job_id(job_id))
         except RPCError as err:
             if job_missing(err):
                 return False
             raise _unavailable(err) from err
         return True
 
-    async def view(self, job_id: str, owner: str | None = None) -> JobView:
-        """The job's latest published view, from one `describe` call."""
-        _, read = await self._read(job_id, owner)
+    async def view(self, job_id: str, owner: str | None = None, *,
+                   watched: bool = False) -> JobView:
+        """The job's latest published view (`api.job_reader`). `watched`: a client's read,
+        which may be served from the job's watch (`api.job_watch`)."""
+        _, read = await self._read(job_id, owner, watched=watched)
         return read.view
 
     async def view_json(self, job_id: str, owner: str | None = None) -> bytes:
         """`view` as JSON (`GET /jobs/{id}`), serialized once per published view."""
-        _, read = await self._read(job_id, owner)
+        _, read = await self._read(job_id, owner, watched=True)
         return read.json()
 
     async def _describe(
@@ -203,55 +196,16 @@ class JobGateway:
         desc, read = await self._read(job_id, owner)
         return desc, read.view
 
-    async def _read(
-        self, job_id: str, owner: str | None
-    ) -> tuple[WorkflowExecutionDescription, CachedView]:
-        """Describe the job; another owner's job is 404 so ids do not leak. The view is
-        built once per memo and run status (`api.view_cache`), the describe sent each time."""
-        handle = self._handle(job_id)
-        try:
-            desc = await self._describe_rpc(job_id)
-        except RPCError as err:
-            if job_missing(err):
-                raise ApiError(404, f"Job {job_id} not found.") from err
-            raise _unavailable(err) from err
-        if desc.workflow_type != names.WORKFLOW_TYPE or (
-            owner is not None and desc.typed_search_attributes.get(sa.USER) != owner
-        ):
-            raise ApiError(404, f"Job {job_id} not found.")
-        key = describe_key(desc)
-        if cached := self._views.get(handle.id, key):
-            return desc, cached
-        view = await memo_job_view(desc)
-        if view is None:  # started, first workflow task not yet run: not kept
-            view = await self._initial_view(handle)
-            return desc, CachedView(reconcile(self._redact(view), desc.status))
-        return desc, self._views.put(handle.id, key, reconcile(self._redact(view), desc.status))
+    async def _read(self, job_id: str, owner: str | None, *,
+                    watched: bool = False) -> tuple[WorkflowExecutionDescription, CachedView]:
+        return await self._reader.read(parse_job_id(job_id), job_id, owner, watched=watched)
 
-    def _redact(self, view: JobView) -> JobView:
-        """Jobs started before the worker resolved the operator's webhook carry its URL."""
-        operator = self._settings.webhook_url
-        if not operator or view.options.webhook_url != operator:
-            return view
-        options = view.options.model_copy(update={"webhook_url": None,
-                                                  "operator_webhook": True})
-        return view.model_copy(update={"options": options})
+    def _wrote(self, handle: WorkflowHandle[Any, Any]) -> None:
+        """This process changed the job: its next read describes it (`api.job_watch`)."""
+        self._reader.watches.changed(handle.id)
 
-    async def _initial_view(self, handle: WorkflowHandle[Any, Any]) -> JobView:
-        async for event in handle.fetch_history_events(rpc_timeout=self._timeout):
-            attrs = event.workflow_execution_started_event_attributes
-            payloads = self._client.data_converter.payload_converter.from_payloads(
-                attrs.input.payloads, [JobInput]
-            )
-            job: JobInput = payloads[0]
-            created = event.event_time.ToDatetime().replace(tzinfo=job.created_at.tzinfo
-                                                           if job.created_at else None)
-            return queued(JobView(
-                job_id=job.job_id, task_description=job.task_description, user_id=job.user_id,
-                created_at=job.created_at or created, updated_at=job.created_at or created,
-                options=job,
-            ))
-        raise ApiError(404, "Job not found.")
+    async def close(self) -> None:
+        await self._reader.watches.close()
 
     async def list(
         self,
@@ -294,8 +248,12 @@ class JobGateway:
     async def answer(self, job_id: str, response: HitlResponse,
                      owner: str | None = None) -> HitlAck:
         """Send the answer; no describe first (`api.answer_delivery`)."""
-        return await deliver_answer(self, self._handle(job_id), job_id, response, owner,
-                                    rpc_timeout=self._timeout)
+        handle = self._handle(job_id)
+        try:
+            return await deliver_answer(self, handle, job_id, response, owner,
+                                        rpc_timeout=self._timeout)
+        finally:
+            self._wrote(handle)
 
     async def promote(self, job_id: str, request: PromoteRequest,
                       owner: str | None = None) -> PromoteResult:
@@ -322,6 +280,8 @@ class JobGateway:
             if isinstance(err, RPCError):
                 raise _unavailable(err) from err
             raise ApiError(503, "No worker took the promotion in time; retry.") from err
+        finally:
+            self._wrote(handle)
 
     async def rewind(self, job_id: str, request: RewindRequest,
                      owner: str | None = None) -> RewindAck:
@@ -337,6 +297,8 @@ class JobGateway:
             raise ApiError(503, "No worker took the rewind in time; retry.") from err
         except RPCError as err:
             raise _unavailable(err) from err
+        finally:
+            self._wrote(handle)
 
     async def events(self, job_id: str, after: int, owner: str | None = None) -> EventsPage:
         """New events after `after`, read with a query (needs a worker)."""
@@ -423,6 +385,8 @@ class JobGateway:
             if job_missing(err):
                 raise ApiError(409, "The job has already finished.") from err
             raise _unavailable(err) from err
+        finally:
+            self._wrote(handle)
 
     async def require_running(self, job_id: str, owner: str | None, *,
                               allow_finished_job: bool = False) -> None:

@@ -1,12 +1,11 @@
 """The job views this API process last read, keyed by the describe they came from.
 
 A job's view is a pure function of its describe's memo and run status (`memo_job_view`,
-`reconcile`; the redaction depends only on the process's settings). Fifty readers of an
-unchanged job each still send their describe (issue 27), but only the first pays for
-decoding the memo, joining its parts, validating the `JobView` and serializing it: the
-others find the same memo bytes and status here and reuse the view and its JSON. Nothing
-is served without a fresh describe, so there is no staleness to bound: a job that changed
-has other memo bytes and misses.
+`reconcile`; the redaction depends only on the process's settings). Of the readers that
+describe a job (all but clients' reads of a watched running job, `api.job_watch`), only
+the first pays for decoding the memo, joining its parts, validating the `JobView` and
+serializing it: the others find the same memo bytes and status here and reuse the view
+and its JSON. A job that changed has other memo bytes and misses.
 """
 
 from __future__ import annotations

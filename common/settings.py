@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # Job lists and inbox pages read from Temporal's visibility at once per API process
     # (api/job_reads.ListSlots; 0: no bound).
     max_concurrent_lists: int = Field(default=2, ge=0)
+    # Running jobs whose history each API process follows so that clients' reads of them
+    # need no describe while they have not changed (api/job_watch.py; 0: every read describes).
+    watched_jobs: int = Field(default=256, ge=0)
 
     # Worker
     worker_max_concurrent_activities: int = Field(default=100, gt=0)

@@ -49,7 +49,7 @@ async def hitl_config(settings: SettingsDep, caller: CallerDep) -> HitlConfig:
 
 @router.get("/{job_id}/prompt", response_model=PromptResponse)
 async def get_prompt(job_id: str, gateway: GatewayDep, caller: CallerDep) -> ModelResponse:
-    view = await gateway.view(job_id, caller.owner_scope)
+    view = await gateway.view(job_id, caller.owner_scope, watched=True)
     return ModelResponse(PromptResponse(job_id=view.job_id, status=view.status,
                                         prompt=view.prompt))
 

@@ -28,7 +28,8 @@ from activities.drafts import DraftActivities
 from activities.offline_author import OfflineAuthor
 from activities.validation import validate_skill
 from activities.webhook_policy import REFUSED, REFUSED_TYPE
-from api.job_gateway import JobGateway, sa_initial
+from api.job_gateway import sa_initial
+from api.job_reader import JobReader
 from common.settings import Settings
 from tests.skeleton import SKELETON_PASS_THRESHOLD
 from workflows import names
@@ -135,7 +136,7 @@ async def test_a_job_without_receivers_delivers_nothing(client: Client, tmp_path
 def test_a_job_from_before_the_change_does_not_show_the_operator_url() -> None:
     """Its memo still holds the copied URL: the API shows `operator_webhook` instead."""
     operator_url = "https://ops.internal/hook/T0KEN"
-    gateway = JobGateway(None, Settings(webhook_url=operator_url))  # type: ignore[arg-type]
+    reader = JobReader(None, Settings(webhook_url=operator_url))  # type: ignore[arg-type]
 
     def view(url: str | None) -> JobView:
         job = JobInput(job_id="j", task_description=TASK, webhook_url=url)
@@ -143,10 +144,10 @@ def test_a_job_from_before_the_change_does_not_show_the_operator_url() -> None:
                                    created_at=datetime.now(UTC), updated_at=datetime.now(UTC),
                                    options=job))
 
-    redacted = gateway._redact(view(operator_url))
+    redacted = reader.redact(view(operator_url))
     assert (redacted.options.webhook_url, redacted.options.operator_webhook) == (None, True)
     assert "T0KEN" not in redacted.model_dump_json()
-    assert gateway._redact(view(JOB_URL)).options.webhook_url == JOB_URL
+    assert reader.redact(view(JOB_URL)).options.webhook_url == JOB_URL
 
 
 async def replays(history: WorkflowHistory) -> bool:

@@ -76,7 +76,8 @@ class FakeGateway(JobGateway):
         self._record("exists", job_id=job_id)
         return job_id in self.existing
 
-    async def view(self, job_id: str, owner: str | None = None) -> wm.JobView:
+    async def view(self, job_id: str, owner: str | None = None, *,
+                   watched: bool = False) -> wm.JobView:
         self._record("view", job_id=job_id, owner=owner)
         return self.view_result
 

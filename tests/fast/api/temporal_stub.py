@@ -12,6 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -49,6 +51,8 @@ class StubJob:
     status: WorkflowExecutionStatus = WorkflowExecutionStatus.RUNNING
     workflow_type: str = names.WORKFLOW_TYPE
     fingerprint: str | None = None
+    run_id: str = "run-1"
+    events: int = 10  # the run's history length
 
 
 class StubDescription:
@@ -57,6 +61,7 @@ class StubDescription:
     def __init__(self, job: StubJob) -> None:
         self._job = job
         self.status = job.status
+        self.run_id = job.run_id
         self.workflow_type = job.workflow_type
         self.typed_search_attributes = TypedSearchAttributes(
             [SearchAttributePair(sa.USER, job.view.user_id)])
@@ -64,6 +69,7 @@ class StubDescription:
         self.raw_description = DescribeWorkflowExecutionResponse()
         info = self.raw_description.workflow_execution_info
         info.status = int(job.status)
+        info.history_length = job.events
         info.memo.fields[names.MEMO_VIEW].data = job.view.model_dump_json().encode()
 
     async def memo_value(self, key: str, default: Any = None, *, type_hint: Any = None) -> Any:
@@ -90,10 +96,30 @@ class StubListing:
         self.next_page_token = self.stub.next_page_token
 
 
+@dataclass
+class StubHistory:
+    """A run's history long-poll (`api.job_watch`): each page is a batch the test pushed
+    with `StubTemporal.push`; no token once the run closed."""
+
+    stub: StubTemporal
+    workflow_id: str
+    current_page: list[HistoryEvent] | None = None
+    next_page_token: bytes | None = b"open"
+
+    async def fetch_next_page(self) -> None:
+        self.stub.hit("history", self.workflow_id)
+        self.current_page, closed = await self.stub.batches(self.workflow_id).get()
+        self.next_page_token = None if closed else b"open"
+
+
 class StubHandle:
     def __init__(self, stub: StubTemporal, workflow_id: str) -> None:
         self._stub = stub
         self.id = workflow_id
+
+    def fetch_history_events(self, *, wait_new_event: bool = False,
+                             rpc_timeout: Any = None) -> StubHistory:
+        return StubHistory(self._stub, self.id)
 
     async def describe(self, *, rpc_timeout: Any = None) -> StubDescription:
         self._stub.hit("describe", self.id)
@@ -205,6 +231,9 @@ class StubTemporal:
     hold_updates: bool = False  # an accepted update's result never comes (`?wait` runs out)
     list_gate: asyncio.Event | None = None  # set: visibility lists wait until it is set
     list_entered: asyncio.Event = field(default_factory=asyncio.Event)  # one reached the gate
+    # Batches of new events per job, for history long-polls (`push`).
+    history: dict[str, asyncio.Queue[tuple[list[HistoryEvent], bool]]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         self.workflow_service = StubService(self)
@@ -221,8 +250,17 @@ class StubTemporal:
         self.jobs[view.job_id] = added = StubJob(view, **job)
         return added
 
-    def get_workflow_handle(self, workflow_id: str) -> StubHandle:
+    def get_workflow_handle(self, workflow_id: str, *, run_id: str | None = None) -> StubHandle:
         return StubHandle(self, workflow_id)
+
+    def batches(self, workflow_id: str) -> asyncio.Queue[tuple[list[HistoryEvent], bool]]:
+        return self.history.setdefault(workflow_id, asyncio.Queue())
+
+    def push(self, job: StubJob, event_type: EventType, *, closed: bool = False) -> None:
+        """A new event in the job's history, seen by a long-poll of it."""
+        job.events += 1
+        event = HistoryEvent(event_id=job.events, event_type=event_type)
+        self.batches(job.view.job_id).put_nowait(([event], closed))
 
     async def start_workflow(self, workflow: str, arg: JobInput, *, id: str,
                              memo: dict[str, str] | None = None, **options: Any) -> None:

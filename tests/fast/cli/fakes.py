@@ -250,7 +250,8 @@ class FakeGateway:
     async def active_jobs(self, user_id: str) -> int:
         return 0
 
-    async def view(self, job_id: str, owner: str | None = None) -> JobView:
+    async def view(self, job_id: str, owner: str | None = None, *,
+                   watched: bool = False) -> JobView:
         self._maybe_fail("view")
         job = self._job(job_id, owner)
         job.reads += 1
@@ -329,7 +330,8 @@ class StreamSide:
     def __init__(self, fake: FakeGateway) -> None:
         self.fake = fake
 
-    async def view(self, job_id: str, owner: str | None = None) -> JobView:
+    async def view(self, job_id: str, owner: str | None = None, *,
+                   watched: bool = False) -> JobView:
         self.fake._maybe_fail("view")
         if self.fake.stream_outages:
             self.fake.stream_outages -= 1
