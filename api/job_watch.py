@@ -24,12 +24,13 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
+from prometheus_client import Counter
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, WorkflowExecutionStatus
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from temporalio.client import Client, WorkflowExecutionDescription
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -38,6 +39,10 @@ from api.view_cache import FIRST_TASK_EVENTS, CachedView
 
 log = logging.getLogger(__name__)
 
+WATCHED_READS = Counter(
+    "skill_fleet_watched_reads",
+    "Reads of a running job served from its watch, with no describe (api/job_watch.py).",
+)
 # A watch nobody read for this long stops at its next long-poll answer (~20 s at most).
 IDLE_SECONDS = 60.0
 # Jobs whose last write is remembered (older ones count as written just now: see `Writes`).
@@ -120,6 +125,7 @@ class JobWatches:
             return None
         watch.last_read = time.monotonic()
         self._watches.move_to_end(job_id)
+        WATCHED_READS.inc()
         return watch.desc, watch.cached
 
     def keep(self, job_id: str, mark: int, desc: WorkflowExecutionDescription,
@@ -168,22 +174,33 @@ class JobWatches:
             watch.task.cancel()
 
     async def _follow(self, job_id: str, watch: _Watch) -> None:
-        """Long-poll the watched run's history until it closes, idles or fails."""
-        handle = self._client.get_workflow_handle(job_id, run_id=watch.desc.run_id)
-        history = handle.fetch_history_events(
-            wait_new_event=True, rpc_timeout=timedelta(seconds=HISTORY_LONG_POLL_SECONDS))
+        """Long-poll the watched run's history until it closes, idles or fails.
+
+        Sent without the client's retries: while Temporal is unreachable the job cannot be
+        read, and its reads must say so (503), not serve the describe kept from before."""
+        request = GetWorkflowExecutionHistoryRequest(
+            namespace=self._client.namespace,
+            execution=WorkflowExecution(workflow_id=job_id, run_id=watch.desc.run_id),
+            wait_new_event=True)
         try:
             while True:
                 try:
-                    await history.fetch_next_page()
+                    page = await self._client.workflow_service.get_workflow_execution_history(
+                        request, retry=False,
+                        timeout=timedelta(seconds=HISTORY_LONG_POLL_SECONDS))
                 except RPCError as err:
                     if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
                         continue
                     log.info("stopped watching job %s: %s", job_id, err,
                              extra={"job_id": job_id})
                     return
-                batch: Iterable[Any] = history.current_page or []
-                closed = not history.next_page_token
+                except Exception:  # a watch may end; its reads then describe again
+                    log.exception("stopped watching job %s", job_id, extra={"job_id": job_id})
+                    return
+                batch = page.history.events
+                request.next_page_token = page.next_page_token
+                closed = not page.next_page_token or any(
+                    e.event_type in RUN_CLOSED_EVENTS for e in batch)
                 if closed or any(changes_view(e, watch.known_events) for e in batch):
                     self.changed(job_id)
                 if closed or time.monotonic() - watch.last_read > IDLE_SECONDS:

@@ -38,6 +38,8 @@ def test_temporal_down_writes_fail_fast_and_work_resumes(own_stack: LocalStack) 
     with httpx.Client(base_url=url, timeout=30) as http:
         parked = create_job(http, TASK, user_id="down", enable_hitl_confirm=True)
         prompt = wait_prompt(http, parked, "confirm")
+        watched = http.get(f"{API}/jobs/{parked}").json()  # read: the API watches it
+        unread = create_job(http, TASK, user_id="down-unread")  # never read: not watched
 
         own_stack.stop_server(kill=True)
         calls = [
@@ -56,7 +58,7 @@ def test_temporal_down_writes_fail_fast_and_work_resumes(own_stack: LocalStack) 
             ),
             ("POST", f"{API}/jobs/{parked}/cancel", None, {}),
             ("POST", f"{API}/jobs/{parked}/rewind", {"to": "understanding"}, {}),
-            ("GET", f"{API}/jobs/{parked}", None, {}),
+            ("GET", f"{API}/jobs/{unread}", None, {}),
             ("GET", f"{API}/jobs", None, {}),
             ("GET", f"{API}/hitl/pending", None, {}),
         ]
@@ -73,6 +75,15 @@ def test_temporal_down_writes_fail_fast_and_work_resumes(own_stack: LocalStack) 
             # Eight at once on two cores: the tighter bound is checked one at a time below.
             assert took < 12, (call[:2], took)
         assert http.get("/health").status_code == 503
+        # A watched job's reads end with its watch, whose long-poll fails with the
+        # connection; until then they show the job as it was (nothing changes while the
+        # server is down), then say that Temporal is unreachable.
+        deadline = time.monotonic() + 5
+        while (r := http.get(f"{API}/jobs/{parked}")).status_code == 200:
+            assert r.json() == watched
+            assert time.monotonic() < deadline, "a watched job still read 5 s into the outage"
+            time.sleep(0.05)
+        assert_error_shape(r, 503)
         assert http.get(f"{API}/hitl/config").status_code == 200  # no Temporal needed
         assert api.running()
 

@@ -17,11 +17,16 @@ from tests.support import API, LocalStack, answer, create_job, get_job, wait_job
 TASK = "Summarise a pull request's review comments into a checklist for its author"
 
 
-def describes(url: str) -> float:
-    """The API process's count of describe calls it sent to Temporal (`GET /metrics`)."""
+def counter(url: str, name: str) -> float:
+    """One of the API process's counters (`GET /metrics`)."""
     text = httpx.get(f"{url}/metrics", timeout=10).text
-    [line] = [x for x in text.splitlines() if x.startswith("skill_fleet_temporal_describes_total")]
+    [line] = [x for x in text.splitlines() if x.startswith(f"skill_fleet_{name}_total ")]
     return float(line.split()[-1])
+
+
+def describes(url: str) -> float:
+    """Describe calls the API process sent to Temporal."""
+    return counter(url, "temporal_describes")
 
 
 @pytest.fixture
@@ -45,10 +50,11 @@ def test_reads_are_served_by_the_watch_until_the_job_changes(
     confirm = wait_prompt(http, job_id, "confirm")
     get_job(http, job_id)  # the watch holds the job as the prompt left it
 
-    before = describes(api_url)
+    before, watched = describes(api_url), counter(api_url, "watched_reads")
     for _ in range(10):
         assert get_job(http, job_id)["prompt"]["prompt_id"] == confirm["prompt_id"]
     assert describes(api_url) == before  # ten reads of an unchanged job: no describe
+    assert counter(api_url, "watched_reads") == watched + 10
 
     # A change through another API process reaches this one's readers by the watch.
     r = other_api.post(f"{API}/hitl/{job_id}/response", params={"wait": 30},

@@ -14,7 +14,11 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
+from temporalio.api.workflowservice.v1 import (
+    DescribeWorkflowExecutionResponse,
+    GetWorkflowExecutionHistoryRequest,
+    GetWorkflowExecutionHistoryResponse,
+)
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -96,30 +100,10 @@ class StubListing:
         self.next_page_token = self.stub.next_page_token
 
 
-@dataclass
-class StubHistory:
-    """A run's history long-poll (`api.job_watch`): each page is a batch the test pushed
-    with `StubTemporal.push`; no token once the run closed."""
-
-    stub: StubTemporal
-    workflow_id: str
-    current_page: list[HistoryEvent] | None = None
-    next_page_token: bytes | None = b"open"
-
-    async def fetch_next_page(self) -> None:
-        self.stub.hit("history", self.workflow_id)
-        self.current_page, closed = await self.stub.batches(self.workflow_id).get()
-        self.next_page_token = None if closed else b"open"
-
-
 class StubHandle:
     def __init__(self, stub: StubTemporal, workflow_id: str) -> None:
         self._stub = stub
         self.id = workflow_id
-
-    def fetch_history_events(self, *, wait_new_event: bool = False,
-                             rpc_timeout: Any = None) -> StubHistory:
-        return StubHistory(self._stub, self.id)
 
     async def describe(self, *, rpc_timeout: Any = None) -> StubDescription:
         self._stub.hit("describe", self.id)
@@ -189,6 +173,18 @@ class StubService:
     def __init__(self, stub: StubTemporal) -> None:
         self._stub = stub
 
+    async def get_workflow_execution_history(
+            self, request: GetWorkflowExecutionHistoryRequest, **options: Any
+    ) -> GetWorkflowExecutionHistoryResponse:
+        """A history long-poll (`api.job_watch`): each page is a batch the test pushed with
+        `StubTemporal.push`; no token once the run closed."""
+        job_id = request.execution.workflow_id
+        self._stub.hit("history", job_id)
+        events, closed = await self._stub.batches(job_id).get()
+        page = GetWorkflowExecutionHistoryResponse(next_page_token=b"" if closed else b"open")
+        page.history.events.extend(events)
+        return page
+
     async def get_system_info(self, request: Any, **options: Any) -> None:
         self._stub.hit("system_info")
 
@@ -222,6 +218,7 @@ class StubTemporal:
     """Jobs by id, `fail[op]` raised by that operation, `calls` as (op, *args)."""
 
     jobs: dict[str, StubJob] = field(default_factory=dict)
+    namespace: str = "default"
     fail: dict[str, BaseException] = field(default_factory=dict)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     next_page_token: bytes | None = None
