@@ -103,8 +103,10 @@ async def test_reminders_then_escalation_then_timeout(harness: Harness) -> None:
 
 
 async def test_an_answer_stops_the_reminders(harness: Harness) -> None:
-    job = await harness.start(enable_hitl_confirm=True, hitl_timeout_seconds=0.6,
-                              reminder_offsets_seconds=[0.4], escalate_before_seconds=0.2)
+    # The first nudge is due 1.5 s after the prompt: the answer comes well before it even
+    # on a loaded machine (due 0.2 s after, it once came first under the full suite).
+    job = await harness.start(enable_hitl_confirm=True, hitl_timeout_seconds=2.0,
+                              reminder_offsets_seconds=[0.5], escalate_before_seconds=0.3)
     prompt = await job.wait_prompt(HitlType.CONFIRM)
     assert (await job.answer(prompt.prompt_id, wait=10)).status is JobStatus.COMPLETED
 
