@@ -20,7 +20,6 @@ setting allows (the longest unread goes first).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -66,7 +65,6 @@ class Writes:
     newest forgotten mark, which errs on the side of describing again."""
 
     def __init__(self, remembered: int = REMEMBERED_WRITES) -> None:
-        self._counter = itertools.count(1)
         self._now = 0
         self._last: OrderedDict[str, int] = OrderedDict()
         self._forgotten = 0
@@ -76,7 +74,7 @@ class Writes:
         return self._now
 
     def note(self, job_id: str) -> None:
-        self._now = next(self._counter)
+        self._now += 1
         self._last[job_id] = self._now
         self._last.move_to_end(job_id)
         while len(self._last) > self._remembered:

@@ -247,7 +247,7 @@ class StubTemporal:
         self.jobs[view.job_id] = added = StubJob(view, **job)
         return added
 
-    def get_workflow_handle(self, workflow_id: str, *, run_id: str | None = None) -> StubHandle:
+    def get_workflow_handle(self, workflow_id: str) -> StubHandle:
         return StubHandle(self, workflow_id)
 
     def batches(self, workflow_id: str) -> asyncio.Queue[tuple[list[HistoryEvent], bool]]:
